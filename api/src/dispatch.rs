@@ -1,0 +1,55 @@
+//! Messages between an agent and the dispatcher of the leading manager.
+//!
+//! The agent registers (`POST /v1/dispatcher/register`), then holds open an assignment stream
+//! (`GET /v1/dispatcher/assignments?node_id=..&session_id=..`, newline-delimited JSON, one full
+//! [`Assignments`] per change), heartbeats, and posts status batches.
+
+use crate::ids::{NodeId, TaskId};
+use crate::node::NodeDescription;
+use crate::task::{Task, TaskStatus};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    pub node_id: NodeId,
+    pub description: NodeDescription,
+    /// Address the agent is reachable at, for display.
+    #[serde(default)]
+    pub addr: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    pub session_id: String,
+    pub heartbeat_period_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HeartbeatRequest {
+    pub node_id: NodeId,
+    pub session_id: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    pub heartbeat_period_ms: u64,
+}
+
+/// The complete set of tasks a node should know about: anything not listed is to be removed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignments {
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatusUpdate {
+    pub task_id: TaskId,
+    pub status: TaskStatus,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatusBatch {
+    pub node_id: NodeId,
+    pub session_id: String,
+    pub updates: Vec<StatusUpdate>,
+}

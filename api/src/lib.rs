@@ -1,0 +1,21 @@
+//! Shared types of Shoal, with no I/O: typed ids, the stored objects (cluster, node, service,
+//! task) and their specs, the REST and agent<->manager messages, and spec validation. Every
+//! other crate speaks in these types, so the JSON a user sees is exactly what is stored.
+
+pub mod cluster;
+pub mod dispatch;
+pub mod duration;
+pub mod ids;
+pub mod meta;
+pub mod node;
+pub mod rest;
+pub mod service;
+pub mod task;
+pub mod validate;
+
+pub use cluster::*;
+pub use ids::*;
+pub use meta::*;
+pub use node::*;
+pub use service::*;
+pub use task::*;

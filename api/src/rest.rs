@@ -1,0 +1,46 @@
+//! REST request and response bodies that are not stored objects.
+
+use crate::node::NodeSpec;
+use crate::service::ServiceSpec;
+use serde::{Deserialize, Serialize};
+
+/// `{ "error": { "code", "message", "field"? } }`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Machine-readable: `invalid_argument`, `not_found`, `conflict`, `unavailable`, `internal`.
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `POST /v1/services/{id}`: the new spec and the version it was based on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServiceUpdate {
+    pub version: u64,
+    pub spec: ServiceSpec,
+}
+
+/// `POST /v1/nodes/{id}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NodeUpdate {
+    pub version: u64,
+    pub spec: NodeSpec,
+}
+
+/// Filters of `GET /v1/tasks`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TaskFilter {
+    #[serde(default)]
+    pub service_id: Option<String>,
+    #[serde(default)]
+    pub node_id: Option<String>,
+    /// Include tasks that are no longer desired to run.
+    #[serde(default)]
+    pub all: bool,
+}

@@ -1,0 +1,111 @@
+//! Tasks: one scheduled run of a service's task template in a slot. The orchestrator creates
+//! tasks and writes `desired_state`, the scheduler writes `node_id`, the agent writes `status`.
+
+use crate::ids::{NodeId, ServiceId, TaskId};
+use crate::meta::{Meta, Timestamp};
+use crate::service::TaskTemplate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Task states, ordered: a task only ever moves forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    New,
+    Pending,
+    Assigned,
+    Accepted,
+    Preparing,
+    Ready,
+    Starting,
+    Running,
+    Complete,
+    Shutdown,
+    Failed,
+    Rejected,
+    Remove,
+    Orphaned,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::New => "new",
+            TaskState::Pending => "pending",
+            TaskState::Assigned => "assigned",
+            TaskState::Accepted => "accepted",
+            TaskState::Preparing => "preparing",
+            TaskState::Ready => "ready",
+            TaskState::Starting => "starting",
+            TaskState::Running => "running",
+            TaskState::Complete => "complete",
+            TaskState::Shutdown => "shutdown",
+            TaskState::Failed => "failed",
+            TaskState::Rejected => "rejected",
+            TaskState::Remove => "remove",
+            TaskState::Orphaned => "orphaned",
+        }
+    }
+
+    /// The task has stopped for good (its container no longer runs).
+    pub fn is_terminal(self) -> bool {
+        self > TaskState::Running
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the agent (or, before assignment, the scheduler) observed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskStatus {
+    pub state: TaskState,
+    pub timestamp: Timestamp,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub err: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+}
+
+impl TaskStatus {
+    pub fn new(state: TaskState, message: impl Into<String>) -> Self {
+        TaskStatus {
+            state,
+            timestamp: Timestamp::now(),
+            message: message.into(),
+            err: String::new(),
+            container_id: None,
+            exit_code: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub service_id: ServiceId,
+    pub service_name: String,
+    /// Replica slot, from 1.
+    pub slot: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<NodeId>,
+    pub spec: TaskTemplate,
+    pub desired_state: TaskState,
+    pub status: TaskStatus,
+}
+
+impl Task {
+    /// `<service>.<slot>.<task-id>`, the container name of DESIGN §2.
+    pub fn container_name(&self) -> String {
+        format!("{}.{}.{}", self.service_name, self.slot, self.id)
+    }
+}

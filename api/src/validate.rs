@@ -1,0 +1,154 @@
+//! Spec validation shared by the CLI (early, friendly errors) and the server (the gate before
+//! anything is stored). Each error names the field that is wrong.
+
+use crate::service::{ServiceMode, ServiceSpec};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    /// Dotted path of the offending field, like `spec.task.container.image`.
+    pub field: String,
+    pub message: String,
+}
+
+fn err(field: &str, message: impl Into<String>) -> ValidationError {
+    ValidationError {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Upper bound on replicas: far beyond what one cluster runs, low enough to refuse typos.
+pub const MAX_REPLICAS: u64 = 100_000;
+
+/// Names follow Docker's container-name rule so `<service>.<slot>.<id>` is a valid name.
+pub fn validate_name(name: &str) -> Result<(), ValidationError> {
+    let field = "spec.name";
+    if name.is_empty() {
+        return Err(err(field, "name must not be empty"));
+    }
+    if name.len() > 63 {
+        return Err(err(field, "name must be at most 63 characters"));
+    }
+    let first = name.as_bytes()[0];
+    if !first.is_ascii_alphanumeric() {
+        return Err(err(field, format!("name {name:?} must start with a letter or digit")));
+    }
+    if !name
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    {
+        return Err(err(
+            field,
+            format!("name {name:?} may only contain letters, digits, '-' and '_'"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> {
+    validate_name(&spec.name)?;
+    let c = &spec.task.container;
+    if c.image.trim().is_empty() {
+        return Err(err("spec.task.container.image", "image must not be empty"));
+    }
+    if c.image.chars().any(char::is_whitespace) {
+        return Err(err(
+            "spec.task.container.image",
+            format!("image {:?} must not contain whitespace", c.image),
+        ));
+    }
+    for (i, e) in c.env.iter().enumerate() {
+        match e.split_once('=') {
+            Some((k, _)) if !k.is_empty() => {}
+            _ => {
+                return Err(err(
+                    &format!("spec.task.container.env[{i}]"),
+                    format!("env entry {e:?} must be KEY=VALUE"),
+                ));
+            }
+        }
+    }
+    for k in c.labels.keys().chain(spec.labels.keys()) {
+        if k.is_empty() {
+            return Err(err("spec.labels", "label keys must not be empty"));
+        }
+        if k.starts_with("shoal.") {
+            return Err(err(
+                "spec.labels",
+                format!("label {k:?} is reserved: the shoal. prefix belongs to Shoal"),
+            ));
+        }
+    }
+    match spec.mode {
+        ServiceMode::Replicated { replicas } if replicas > MAX_REPLICAS => {
+            return Err(err(
+                "spec.mode.replicated.replicas",
+                format!("replicas must be <= {MAX_REPLICAS}"),
+            ));
+        }
+        ServiceMode::Replicated { .. } => {}
+    }
+    if c.stop_grace_period > std::time::Duration::from_secs(3600) {
+        return Err(err(
+            "spec.task.container.stop_grace_period",
+            "stop_grace_period must be at most 1h",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::*;
+
+    fn spec(name: &str, image: &str) -> ServiceSpec {
+        ServiceSpec {
+            name: name.into(),
+            labels: Default::default(),
+            task: TaskTemplate {
+                container: ContainerSpec {
+                    image: image.into(),
+                    stop_grace_period: default_stop_grace(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            mode: ServiceMode::Replicated { replicas: 1 },
+            update: Default::default(),
+        }
+    }
+
+    #[test]
+    fn accepts_a_plain_spec() {
+        assert_eq!(validate_service_spec(&spec("web", "nginx:1")), Ok(()));
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        assert_eq!(
+            validate_service_spec(&spec("web", " ")).unwrap_err().field,
+            "spec.task.container.image"
+        );
+        assert_eq!(validate_service_spec(&spec("", "x")).unwrap_err().field, "spec.name");
+        assert_eq!(validate_service_spec(&spec("a.b", "x")).unwrap_err().field, "spec.name");
+        let mut s = spec("web", "x");
+        s.task.container.env.push("NOEQUALS".into());
+        assert_eq!(
+            validate_service_spec(&s).unwrap_err().field,
+            "spec.task.container.env[0]"
+        );
+        s = spec("web", "x");
+        s.mode = ServiceMode::Replicated { replicas: MAX_REPLICAS + 1 };
+        assert!(validate_service_spec(&s).unwrap_err().message.contains("replicas"));
+    }
+
+    #[test]
+    fn spec_rejects_unknown_fields() {
+        let json = r#"{"name":"a","task":{"container":{"image":"x","imagez":"y"}}}"#;
+        let e = serde_json::from_str::<ServiceSpec>(json).unwrap_err();
+        assert!(e.to_string().contains("imagez"), "{e}");
+    }
+}

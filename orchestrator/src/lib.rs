@@ -1,0 +1,5 @@
+//! The Shoal manager: a Raft-replicated store, leader-only controllers, the dispatcher that
+//! talks to agents, and the REST API. `shoald` is a thin wrapper over [`daemon::run`].
+
+pub mod raft;
+pub mod store;

@@ -1,0 +1,56 @@
+//! Consensus: openraft over redb storage and HTTP transport, plus [`Writer`], the one way
+//! components propose commands.
+
+mod db;
+mod log_store;
+mod network;
+mod state_machine;
+pub mod types;
+mod writer;
+
+pub use db::Db;
+pub use log_store::LogStore;
+pub use network::Network;
+pub use state_machine::StateMachine;
+pub use types::{Member, Raft, RaftId, TypeConfig};
+pub use writer::{WriteError, Writer};
+
+use crate::store::Store;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Raft timing: openraft's fast defaults allow sub-second failover.
+pub fn raft_config(snapshot_interval: u64) -> Arc<openraft::Config> {
+    let config = openraft::Config {
+        cluster_name: "shoal".into(),
+        heartbeat_interval: 50,
+        election_timeout_min: 150,
+        election_timeout_max: 300,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(snapshot_interval),
+        max_in_snapshot_log_to_keep: 1_000,
+        ..Default::default()
+    };
+    Arc::new(config.validate().expect("static raft config is valid"))
+}
+
+/// Opens the data dir's raft database and starts a Raft node feeding `store`.
+pub async fn start(
+    data_dir: &Path,
+    raft_id: RaftId,
+    store: Store,
+    snapshot_interval: u64,
+) -> anyhow::Result<Raft> {
+    let path = data_dir.join("raft.redb");
+    let db = Arc::new(tokio::task::spawn_blocking(move || Db::open(&path)).await??);
+    let log = LogStore::new(db.clone());
+    let sm = StateMachine::open(store, db).await?;
+    let raft = Raft::new(
+        raft_id,
+        raft_config(snapshot_interval),
+        Network::new(),
+        log,
+        sm,
+    )
+    .await?;
+    Ok(raft)
+}

@@ -1,0 +1,173 @@
+//! openraft state machine: applies committed commands to the in-memory [`Store`] and keeps
+//! the latest snapshot in redb. On start it loads that snapshot; openraft then re-applies the
+//! committed log after it, so the state survives any crash without a write per apply.
+
+use super::db::{Db, KEY_SNAPSHOT};
+use super::log_store::{blocking, decode, encode};
+use super::types::{AppliedMeta, Entry, Member, RaftId, Response, SnapshotMeta, StorageError, TypeConfig};
+use crate::store::{State, Store};
+use openraft::storage::{RaftStateMachine, Snapshot};
+use openraft::{
+    AnyError, EntryPayload, LogId, OptionalSend, RaftSnapshotBuilder, StorageIOError,
+    StoredMembership,
+};
+use serde::{Deserialize, Serialize};
+use std::io::Cursor;
+use std::sync::Arc;
+
+#[derive(Serialize, Deserialize)]
+struct StoredSnapshot {
+    meta: SnapshotMeta,
+    /// JSON of [`State`].
+    data: Vec<u8>,
+}
+
+pub struct StateMachine {
+    store: Store,
+    db: Arc<Db>,
+}
+
+fn sm_read(e: AnyError) -> StorageError {
+    StorageIOError::read_state_machine(e).into()
+}
+
+fn snap_err(e: AnyError) -> StorageError {
+    StorageIOError::write_snapshot(None, e).into()
+}
+
+impl StateMachine {
+    /// Loads the latest snapshot, if any, into `store`.
+    pub async fn open(store: Store, db: Arc<Db>) -> Result<StateMachine, StorageError> {
+        let sm = StateMachine { store, db };
+        if let Some(snap) = sm.stored_snapshot().await? {
+            let state: State = decode(&snap.data).map_err(sm_read)?;
+            sm.store.reset(state, applied_of(&snap.meta));
+        }
+        Ok(sm)
+    }
+
+    async fn stored_snapshot(&self) -> Result<Option<StoredSnapshot>, StorageError> {
+        let db = self.db.clone();
+        match blocking(move || db.get_meta(KEY_SNAPSHOT)).await.map_err(sm_read)? {
+            Some(b) => Ok(Some(decode(&b).map_err(sm_read)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+fn applied_of(meta: &SnapshotMeta) -> AppliedMeta {
+    AppliedMeta {
+        last_applied: meta.last_log_id,
+        membership: meta.last_membership.clone(),
+    }
+}
+
+async fn save_snapshot(db: Arc<Db>, snap: &StoredSnapshot) -> Result<(), StorageError> {
+    let bytes = encode(snap).map_err(snap_err)?;
+    blocking(move || db.put_meta(KEY_SNAPSHOT, &bytes)).await.map_err(snap_err)
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<LogId<RaftId>>, StoredMembership<RaftId, Member>), StorageError> {
+        let a = self.store.applied();
+        Ok((a.last_applied, a.membership))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Response>, StorageError>
+    where
+        I: IntoIterator<Item = Entry> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let mut applied = self.store.applied();
+        let mut changes = Vec::new();
+        let mut responses = Vec::new();
+        let mut last_index = 0;
+        for entry in entries {
+            let index = entry.log_id.index;
+            last_index = index;
+            applied.last_applied = Some(entry.log_id);
+            match entry.payload {
+                EntryPayload::Blank => {
+                    self.store.set_applied(applied.clone());
+                    responses.push(Response(Ok(index)));
+                }
+                EntryPayload::Normal(cmd) => {
+                    let r = self.store.apply(index, &cmd, applied.clone(), &mut changes);
+                    responses.push(Response(r));
+                }
+                EntryPayload::Membership(m) => {
+                    applied.membership = StoredMembership::new(Some(entry.log_id), m);
+                    self.store.set_applied(applied.clone());
+                    responses.push(Response(Ok(index)));
+                }
+            }
+        }
+        self.store.publish(last_index, changes);
+        Ok(responses)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
+        SnapshotBuilder {
+            store: self.store.clone(),
+            db: self.db.clone(),
+        }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        let data = snapshot.into_inner();
+        let state: State = decode(&data).map_err(snap_err)?;
+        let stored = StoredSnapshot {
+            meta: meta.clone(),
+            data,
+        };
+        save_snapshot(self.db.clone(), &stored).await?;
+        self.store.reset(state, applied_of(meta));
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
+        Ok(self.stored_snapshot().await?.map(|s| Snapshot {
+            meta: s.meta,
+            snapshot: Box::new(Cursor::new(s.data)),
+        }))
+    }
+}
+
+pub struct SnapshotBuilder {
+    store: Store,
+    db: Arc<Db>,
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
+        let (state, applied) = self.store.dump();
+        let data = encode(&state).map_err(snap_err)?;
+        let snapshot_id = match applied.last_applied {
+            Some(id) => format!("{}-{}-{}", id.leader_id, id.index, rand::random::<u32>()),
+            None => format!("empty-{}", rand::random::<u32>()),
+        };
+        let meta = SnapshotMeta {
+            last_log_id: applied.last_applied,
+            last_membership: applied.membership,
+            snapshot_id,
+        };
+        let stored = StoredSnapshot { meta, data };
+        save_snapshot(self.db.clone(), &stored).await?;
+        Ok(Snapshot {
+            meta: stored.meta,
+            snapshot: Box::new(Cursor::new(stored.data)),
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! Commands: the only way to change the store. A command is a batch of typed actions proposed
+//! through Raft and applied atomically by every manager. The proposer stamps the time so that
+//! every replica applies exactly the same change.
+
+use serde::{Deserialize, Serialize};
+use shoal_api::{
+    Cluster, ClusterSpec, NodeDescription, NodeId, NodeSpec, NodeStatus, Role, Service,
+    ServiceId, ServiceSpec, Task, TaskId, TaskState, TaskStatus, Timestamp, UpdateStatus,
+};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Command {
+    /// Wall-clock time at the proposer, used for `created_at` / `updated_at`.
+    pub at: Timestamp,
+    pub actions: Vec<Action>,
+}
+
+impl Command {
+    pub fn new(actions: Vec<Action>) -> Self {
+        Command {
+            at: Timestamp::now(),
+            actions,
+        }
+    }
+}
+
+/// One change. Each variant belongs to the single component that owns the fields it writes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Action {
+    // --- cluster (bootstrap; user) ---
+    CreateCluster(Cluster),
+    UpdateClusterSpec { version: u64, spec: ClusterSpec },
+
+    // --- services (user writes spec; orchestrator writes update_status) ---
+    CreateService(Service),
+    UpdateServiceSpec {
+        id: ServiceId,
+        version: u64,
+        spec: ServiceSpec,
+    },
+    SetServiceUpdateStatus {
+        id: ServiceId,
+        status: UpdateStatus,
+    },
+    DeleteService { id: ServiceId },
+
+    // --- tasks ---
+    /// Orchestrator: a new task.
+    CreateTask(Task),
+    /// Orchestrator: where the task should go. Never moves backwards.
+    SetTaskDesiredState { id: TaskId, state: TaskState },
+    /// Scheduler: place a task on a node (status becomes `assigned`).
+    AssignTask {
+        id: TaskId,
+        node_id: NodeId,
+        message: String,
+    },
+    /// Scheduler: the task cannot be placed yet, and why (status `pending`).
+    SetTaskPending { id: TaskId, message: String },
+    /// Agent (through the dispatcher): what happened to the task. Never moves backwards.
+    SetTaskStatus { id: TaskId, status: TaskStatus },
+    /// Reaper: forget a finished task.
+    DeleteTask { id: TaskId },
+
+    // --- nodes (agent describes; dispatcher writes status; user writes spec) ---
+    RegisterNode {
+        id: NodeId,
+        role: Role,
+        description: NodeDescription,
+        status: NodeStatus,
+    },
+    SetNodeStatus { id: NodeId, status: NodeStatus },
+    UpdateNodeSpec {
+        id: NodeId,
+        version: u64,
+        spec: NodeSpec,
+    },
+}
