@@ -35,10 +35,15 @@ pub struct HeartbeatResponse {
     pub heartbeat_period_ms: u64,
 }
 
-/// The complete set of tasks a node should know about: anything not listed is to be removed.
+/// One message of the assignment stream. The first is `full`: the complete set of tasks the
+/// node should know about, anything else is to be removed. Later ones are increments: tasks
+/// that are new or whose desired state changed, and tasks that were deleted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assignments {
+    pub full: bool,
     pub tasks: Vec<Task>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<TaskId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

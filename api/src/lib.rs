@@ -19,3 +19,4 @@ pub use meta::*;
 pub use node::*;
 pub use service::*;
 pub use task::*;
+pub mod paths;

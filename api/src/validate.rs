@@ -33,7 +33,10 @@ pub fn validate_name(name: &str) -> Result<(), ValidationError> {
     }
     let first = name.as_bytes()[0];
     if !first.is_ascii_alphanumeric() {
-        return Err(err(field, format!("name {name:?} must start with a letter or digit")));
+        return Err(err(
+            field,
+            format!("name {name:?} must start with a letter or digit"),
+        ));
     }
     if !name
         .bytes()
@@ -132,8 +135,14 @@ mod tests {
             validate_service_spec(&spec("web", " ")).unwrap_err().field,
             "spec.task.container.image"
         );
-        assert_eq!(validate_service_spec(&spec("", "x")).unwrap_err().field, "spec.name");
-        assert_eq!(validate_service_spec(&spec("a.b", "x")).unwrap_err().field, "spec.name");
+        assert_eq!(
+            validate_service_spec(&spec("", "x")).unwrap_err().field,
+            "spec.name"
+        );
+        assert_eq!(
+            validate_service_spec(&spec("a.b", "x")).unwrap_err().field,
+            "spec.name"
+        );
         let mut s = spec("web", "x");
         s.task.container.env.push("NOEQUALS".into());
         assert_eq!(
@@ -141,8 +150,15 @@ mod tests {
             "spec.task.container.env[0]"
         );
         s = spec("web", "x");
-        s.mode = ServiceMode::Replicated { replicas: MAX_REPLICAS + 1 };
-        assert!(validate_service_spec(&s).unwrap_err().message.contains("replicas"));
+        s.mode = ServiceMode::Replicated {
+            replicas: MAX_REPLICAS + 1,
+        };
+        assert!(
+            validate_service_spec(&s)
+                .unwrap_err()
+                .message
+                .contains("replicas")
+        );
     }
 
     #[test]

@@ -80,7 +80,9 @@ impl RaftLogReader<TypeConfig> for LogStore {
             Bound::Unbounded => u64::MAX,
         };
         let db = self.db.clone();
-        let raw = blocking(move || db.range(start, end)).await.map_err(read_err)?;
+        let raw = blocking(move || db.range(start, end))
+            .await
+            .map_err(read_err)?;
         raw.iter()
             .map(|b| decode::<Entry>(b).map_err(read_err))
             .collect()
@@ -121,8 +123,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .map_err(|e| StorageIOError::read_vote(e).into())
     }
 
-    async fn save_committed(&mut self, committed: Option<LogId<RaftId>>) -> Result<(), StorageError> {
-        self.put_meta(KEY_COMMITTED, &committed).await.map_err(write_err)
+    async fn save_committed(
+        &mut self,
+        committed: Option<LogId<RaftId>>,
+    ) -> Result<(), StorageError> {
+        self.put_meta(KEY_COMMITTED, &committed)
+            .await
+            .map_err(write_err)
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId<RaftId>>, StorageError> {
@@ -133,7 +140,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .flatten())
     }
 
-    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError>
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError>
     where
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -158,12 +169,16 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn truncate(&mut self, log_id: LogId<RaftId>) -> Result<(), StorageError> {
         let db = self.db.clone();
-        blocking(move || db.truncate(log_id.index)).await.map_err(write_err)
+        blocking(move || db.truncate(log_id.index))
+            .await
+            .map_err(write_err)
     }
 
     async fn purge(&mut self, log_id: LogId<RaftId>) -> Result<(), StorageError> {
         let bytes = encode(&log_id).map_err(write_err)?;
         let db = self.db.clone();
-        blocking(move || db.purge(log_id.index, &bytes)).await.map_err(write_err)
+        blocking(move || db.purge(log_id.index, &bytes))
+            .await
+            .map_err(write_err)
     }
 }

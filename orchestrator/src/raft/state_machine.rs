@@ -4,7 +4,9 @@
 
 use super::db::{Db, KEY_SNAPSHOT};
 use super::log_store::{blocking, decode, encode};
-use super::types::{AppliedMeta, Entry, Member, RaftId, Response, SnapshotMeta, StorageError, TypeConfig};
+use super::types::{
+    AppliedMeta, Entry, Member, RaftId, Response, SnapshotMeta, StorageError, TypeConfig,
+};
 use crate::store::{State, Store};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{
@@ -48,7 +50,10 @@ impl StateMachine {
 
     async fn stored_snapshot(&self) -> Result<Option<StoredSnapshot>, StorageError> {
         let db = self.db.clone();
-        match blocking(move || db.get_meta(KEY_SNAPSHOT)).await.map_err(sm_read)? {
+        match blocking(move || db.get_meta(KEY_SNAPSHOT))
+            .await
+            .map_err(sm_read)?
+        {
             Some(b) => Ok(Some(decode(&b).map_err(sm_read)?)),
             None => Ok(None),
         }
@@ -64,7 +69,9 @@ fn applied_of(meta: &SnapshotMeta) -> AppliedMeta {
 
 async fn save_snapshot(db: Arc<Db>, snap: &StoredSnapshot) -> Result<(), StorageError> {
     let bytes = encode(snap).map_err(snap_err)?;
-    blocking(move || db.put_meta(KEY_SNAPSHOT, &bytes)).await.map_err(snap_err)
+    blocking(move || db.put_meta(KEY_SNAPSHOT, &bytes))
+        .await
+        .map_err(snap_err)
 }
 
 impl RaftStateMachine<TypeConfig> for StateMachine {

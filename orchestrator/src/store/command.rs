@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 use shoal_api::{
-    Cluster, ClusterSpec, NodeDescription, NodeId, NodeSpec, NodeStatus, Role, Service,
-    ServiceId, ServiceSpec, Task, TaskId, TaskState, TaskStatus, Timestamp, UpdateStatus,
+    Cluster, ClusterSpec, NodeDescription, NodeId, NodeSpec, NodeStatus, Role, Service, ServiceId,
+    ServiceSpec, Task, TaskId, TaskState, TaskStatus, Timestamp, UpdateStatus,
 };
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,7 +29,10 @@ impl Command {
 pub enum Action {
     // --- cluster (bootstrap; user) ---
     CreateCluster(Cluster),
-    UpdateClusterSpec { version: u64, spec: ClusterSpec },
+    UpdateClusterSpec {
+        version: u64,
+        spec: ClusterSpec,
+    },
 
     // --- services (user writes spec; orchestrator writes update_status) ---
     CreateService(Service),
@@ -42,13 +45,18 @@ pub enum Action {
         id: ServiceId,
         status: UpdateStatus,
     },
-    DeleteService { id: ServiceId },
+    DeleteService {
+        id: ServiceId,
+    },
 
     // --- tasks ---
     /// Orchestrator: a new task.
     CreateTask(Task),
     /// Orchestrator: where the task should go. Never moves backwards.
-    SetTaskDesiredState { id: TaskId, state: TaskState },
+    SetTaskDesiredState {
+        id: TaskId,
+        state: TaskState,
+    },
     /// Scheduler: place a task on a node (status becomes `assigned`).
     AssignTask {
         id: TaskId,
@@ -56,11 +64,19 @@ pub enum Action {
         message: String,
     },
     /// Scheduler: the task cannot be placed yet, and why (status `pending`).
-    SetTaskPending { id: TaskId, message: String },
+    SetTaskPending {
+        id: TaskId,
+        message: String,
+    },
     /// Agent (through the dispatcher): what happened to the task. Never moves backwards.
-    SetTaskStatus { id: TaskId, status: TaskStatus },
+    SetTaskStatus {
+        id: TaskId,
+        status: TaskStatus,
+    },
     /// Reaper: forget a finished task.
-    DeleteTask { id: TaskId },
+    DeleteTask {
+        id: TaskId,
+    },
 
     // --- nodes (agent describes; dispatcher writes status; user writes spec) ---
     RegisterNode {
@@ -69,7 +85,10 @@ pub enum Action {
         description: NodeDescription,
         status: NodeStatus,
     },
-    SetNodeStatus { id: NodeId, status: NodeStatus },
+    SetNodeStatus {
+        id: NodeId,
+        status: NodeStatus,
+    },
     UpdateNodeSpec {
         id: NodeId,
         version: u64,

@@ -95,11 +95,18 @@ impl Store {
 
     /// Records raft progress; done under the same lock as the data so snapshots are consistent.
     pub fn set_applied(&self, applied: AppliedMeta) {
-        self.inner.write().unwrap_or_else(|e| e.into_inner()).applied = applied;
+        self.inner
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .applied = applied;
     }
 
     pub fn applied(&self) -> AppliedMeta {
-        self.inner.read().unwrap_or_else(|e| e.into_inner()).applied.clone()
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .applied
+            .clone()
     }
 
     /// A consistent copy of data and raft progress, for a snapshot.

@@ -82,7 +82,9 @@ impl State {
         Ok(Some(match action {
             Action::CreateCluster(c) => {
                 if self.cluster.is_some() {
-                    return Err(StoreError::AlreadyExists("the cluster already exists".into()));
+                    return Err(StoreError::AlreadyExists(
+                        "the cluster already exists".into(),
+                    ));
                 }
                 let mut c = c.clone();
                 c.meta = created;
@@ -103,7 +105,10 @@ impl State {
             }
             Action::CreateService(s) => {
                 if self.services.contains_key(&s.id) {
-                    return Err(StoreError::AlreadyExists(format!("service id {} exists", s.id)));
+                    return Err(StoreError::AlreadyExists(format!(
+                        "service id {} exists",
+                        s.id
+                    )));
                 }
                 if self.service_by_name(&s.spec.name).is_some() {
                     return Err(StoreError::AlreadyExists(format!(
@@ -152,7 +157,10 @@ impl State {
             }
             Action::CreateTask(t) => {
                 if self.tasks.contains_key(&t.id) {
-                    return Err(StoreError::AlreadyExists(format!("task id {} exists", t.id)));
+                    return Err(StoreError::AlreadyExists(format!(
+                        "task id {} exists",
+                        t.id
+                    )));
                 }
                 let mut t = t.clone();
                 t.meta = created;
@@ -180,7 +188,9 @@ impl State {
             } => {
                 let t = get_mut(&mut self.tasks, "task", id)?;
                 if t.node_id.is_some() || t.status.state >= TaskState::Assigned {
-                    return Err(StoreError::Invalid(format!("task {id} is already assigned")));
+                    return Err(StoreError::Invalid(format!(
+                        "task {id} is already assigned"
+                    )));
                 }
                 undo.push(Undo::Task(id.clone(), Some(t.clone())));
                 t.node_id = Some(node_id.clone());
@@ -198,7 +208,12 @@ impl State {
             Action::SetTaskPending { id, message } => {
                 let t = get_mut(&mut self.tasks, "task", id)?;
                 if t.status.state > TaskState::Pending {
-                    return Err(backwards(id, "status.state", t.status.state, TaskState::Pending));
+                    return Err(backwards(
+                        id,
+                        "status.state",
+                        t.status.state,
+                        TaskState::Pending,
+                    ));
                 }
                 undo.push(Undo::Task(id.clone(), Some(t.clone())));
                 if t.status.state != TaskState::Pending {
@@ -300,10 +315,16 @@ fn get_mut<'a, K: Ord + std::fmt::Display, V>(
     kind: &str,
     id: &K,
 ) -> Result<&'a mut V, StoreError> {
-    map.get_mut(id).ok_or_else(|| StoreError::not_found(kind, id))
+    map.get_mut(id)
+        .ok_or_else(|| StoreError::not_found(kind, id))
 }
 
-fn check_version(kind: &str, id: impl ToString, expected: u64, actual: u64) -> Result<(), StoreError> {
+fn check_version(
+    kind: &str,
+    id: impl ToString,
+    expected: u64,
+    actual: u64,
+) -> Result<(), StoreError> {
     if expected != actual {
         return Err(StoreError::VersionMismatch {
             kind: kind.into(),

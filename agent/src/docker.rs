@@ -1,0 +1,259 @@
+//! The Docker executor (bollard). Containers carry Shoal's labels and are named
+//! `<service>.<slot>.<task-id>`; only containers labelled with this node's id are listed, so
+//! several nodes can share one engine.
+
+use crate::executor::{ContainerInfo, ExecError, Executor};
+use crate::labels;
+use bollard::Docker;
+use bollard::errors::Error as DockerError;
+use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, RemoveContainerOptions,
+    StopContainerOptions,
+};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use shoal_api::{NodeDescription, NodeId, Task, TaskId};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub struct DockerExecutor {
+    docker: Docker,
+    node_id: NodeId,
+}
+
+fn status_of(e: &DockerError) -> Option<u16> {
+    match e {
+        DockerError::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+fn runtime(e: DockerError) -> ExecError {
+    ExecError::Runtime(format!("docker: {e}"))
+}
+
+impl DockerExecutor {
+    /// Connects to `host` (or the local defaults) and negotiates the API version, since the
+    /// engine may speak an older API than bollard's default.
+    pub async fn connect(host: Option<&str>, node_id: NodeId) -> Result<Self, ExecError> {
+        let docker = match host {
+            Some(h) => Docker::connect_with_host(h),
+            None => Docker::connect_with_local_defaults(),
+        }
+        .map_err(runtime)?;
+        let docker = docker.negotiate_version().await.map_err(runtime)?;
+        docker.ping().await.map_err(runtime)?;
+        Ok(DockerExecutor { docker, node_id })
+    }
+
+    fn body(&self, task: &Task) -> ContainerCreateBody {
+        let c = &task.spec.container;
+        let mut labels: HashMap<String, String> = c.labels.clone().into_iter().collect();
+        labels.insert(labels::SERVICE_ID.into(), task.service_id.to_string());
+        labels.insert(labels::SERVICE_NAME.into(), task.service_name.clone());
+        labels.insert(labels::TASK_ID.into(), task.id.to_string());
+        labels.insert(labels::TASK_SLOT.into(), task.slot.to_string());
+        labels.insert(labels::NODE_ID.into(), self.node_id.to_string());
+        ContainerCreateBody {
+            image: Some(c.image.clone()),
+            entrypoint: (!c.command.is_empty()).then(|| c.command.clone()),
+            cmd: (!c.args.is_empty()).then(|| c.args.clone()),
+            env: (!c.env.is_empty()).then(|| c.env.clone()),
+            labels: Some(labels),
+            stop_timeout: Some(c.stop_grace_period.as_secs() as i64),
+            ..Default::default()
+        }
+    }
+
+    async fn create_named(&self, task: &Task) -> Result<String, DockerError> {
+        let options = CreateContainerOptions {
+            name: Some(task.container_name()),
+            ..Default::default()
+        };
+        self.docker
+            .create_container(Some(options), self.body(task))
+            .await
+            .map(|r| r.id)
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), DockerError> {
+        let options = CreateImageOptions {
+            from_image: Some(image.to_string()),
+            ..Default::default()
+        };
+        let mut progress = self.docker.create_image(Some(options), None, None);
+        while let Some(step) = progress.next().await {
+            step?;
+        }
+        Ok(())
+    }
+}
+
+impl Executor for DockerExecutor {
+    fn describe(&self) -> BoxFuture<'_, Result<NodeDescription, ExecError>> {
+        Box::pin(async move {
+            let info = self.docker.info().await.map_err(runtime)?;
+            let engine_labels = info
+                .labels
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|l| {
+                    l.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
+                .collect();
+            Ok(NodeDescription {
+                hostname: String::new(),
+                cpus: info.ncpu.unwrap_or(0).max(0) as u64,
+                memory_bytes: info.mem_total.unwrap_or(0).max(0) as u64,
+                engine_version: info.server_version.unwrap_or_default(),
+                engine_labels,
+            })
+        })
+    }
+
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ContainerInfo>, ExecError>> {
+        Box::pin(async move {
+            let filters = HashMap::from([(
+                "label".to_string(),
+                vec![format!("{}={}", labels::NODE_ID, self.node_id)],
+            )]);
+            let options = ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            };
+            let list = self
+                .docker
+                .list_containers(Some(options))
+                .await
+                .map_err(runtime)?;
+            Ok(list
+                .into_iter()
+                .filter_map(|c| {
+                    let task = c.labels.as_ref()?.get(labels::TASK_ID)?.clone();
+                    Some(ContainerInfo {
+                        task_id: TaskId(task),
+                        container_id: c.id?,
+                        running: matches!(c.state, Some(ContainerSummaryStateEnum::RUNNING)),
+                    })
+                })
+                .collect())
+        })
+    }
+
+    fn create<'a>(&'a self, task: &'a Task) -> BoxFuture<'a, Result<String, ExecError>> {
+        Box::pin(async move {
+            match self.create_named(task).await {
+                Ok(id) => Ok(id),
+                // Already created by an earlier attempt: adopt it.
+                Err(e) if status_of(&e) == Some(409) => {
+                    let c = self
+                        .docker
+                        .inspect_container(&task.container_name(), None)
+                        .await
+                        .map_err(runtime)?;
+                    c.id.ok_or_else(|| ExecError::Runtime("container without id".into()))
+                }
+                Err(e) if status_of(&e) == Some(404) => {
+                    let image = &task.spec.container.image;
+                    if let Err(pull) = self.pull(image).await {
+                        return Err(ExecError::Rejected(format!(
+                            "image {image} is not on this node and could not be pulled: {pull}"
+                        )));
+                    }
+                    self.create_named(task)
+                        .await
+                        .map_err(|e| ExecError::Rejected(format!("create container: {e}")))
+                }
+                Err(e) if status_of(&e) == Some(400) => {
+                    Err(ExecError::Rejected(format!("create container: {e}")))
+                }
+                Err(e) => Err(runtime(e)),
+            }
+        })
+    }
+
+    fn start<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<(), ExecError>> {
+        Box::pin(async move {
+            match self.docker.start_container(container, None).await {
+                Ok(()) => Ok(()),
+                Err(e) if status_of(&e) == Some(304) => Ok(()),
+                Err(e) if status_of(&e) == Some(404) => Err(ExecError::NotFound),
+                // The engine refuses to start it (bad command, missing binary...).
+                Err(e) if status_of(&e).is_some_and(|s| s <= 500) => {
+                    Err(ExecError::Rejected(format!("start container: {e}")))
+                }
+                Err(e) => Err(runtime(e)),
+            }
+        })
+    }
+
+    fn wait<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<i64, ExecError>> {
+        Box::pin(async move {
+            let mut stream = self.docker.wait_container(container, None);
+            match stream.next().await {
+                Some(Ok(r)) => Ok(r.status_code),
+                Some(Err(DockerError::DockerContainerWaitError { code, .. })) => Ok(code),
+                Some(Err(e)) if status_of(&e) == Some(404) => Err(ExecError::NotFound),
+                Some(Err(e)) => Err(runtime(e)),
+                None => Err(ExecError::Runtime(
+                    "docker wait ended without a result".into(),
+                )),
+            }
+        })
+    }
+
+    fn stop<'a>(
+        &'a self,
+        container: &'a str,
+        grace: Duration,
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
+        Box::pin(async move {
+            let options = StopContainerOptions {
+                t: Some(grace.as_secs().min(i32::MAX as u64) as i32),
+                ..Default::default()
+            };
+            match self.docker.stop_container(container, Some(options)).await {
+                Ok(()) => Ok(()),
+                Err(e) if matches!(status_of(&e), Some(304) | Some(404)) => Ok(()),
+                Err(e) => Err(runtime(e)),
+            }
+        })
+    }
+
+    fn remove<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<(), ExecError>> {
+        Box::pin(async move {
+            let options = RemoveContainerOptions {
+                force: true,
+                v: true,
+                ..Default::default()
+            };
+            match self.docker.remove_container(container, Some(options)).await {
+                Ok(()) => Ok(()),
+                Err(e) if status_of(&e) == Some(404) => Ok(()),
+                // Removal already under way.
+                Err(e) if status_of(&e) == Some(409) => Ok(()),
+                Err(e) => Err(runtime(e)),
+            }
+        })
+    }
+
+    fn inspect<'a>(
+        &'a self,
+        container: &'a str,
+    ) -> BoxFuture<'a, Result<(bool, Option<i64>), ExecError>> {
+        Box::pin(async move {
+            match self.docker.inspect_container(container, None).await {
+                Ok(c) => {
+                    let state = c.state.unwrap_or_default();
+                    let running = state.running.unwrap_or(false);
+                    Ok((running, if running { None } else { state.exit_code }))
+                }
+                Err(e) if status_of(&e) == Some(404) => Err(ExecError::NotFound),
+                Err(e) => Err(runtime(e)),
+            }
+        })
+    }
+}

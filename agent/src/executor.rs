@@ -1,0 +1,51 @@
+//! The runtime behind the agent: what it takes to run one task's container. Futures are boxed
+//! so the trait can be used as `dyn Executor`.
+
+use futures::future::BoxFuture;
+use shoal_api::{NodeDescription, Task, TaskId};
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone)]
+pub enum ExecError {
+    /// The task cannot run here as specified (missing image, bad command...).
+    #[error("{0}")]
+    Rejected(String),
+    /// The runtime failed; trying again may work.
+    #[error("{0}")]
+    Runtime(String),
+    #[error("container not found")]
+    NotFound,
+}
+
+/// A container of this node, found by its labels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub task_id: TaskId,
+    pub container_id: String,
+    pub running: bool,
+}
+
+pub trait Executor: Send + Sync + 'static {
+    /// What this machine offers.
+    fn describe(&self) -> BoxFuture<'_, Result<NodeDescription, ExecError>>;
+    /// Containers labelled for this node, running or not.
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ContainerInfo>, ExecError>>;
+    /// Creates the task's container (idempotent by name); returns its id.
+    fn create<'a>(&'a self, task: &'a Task) -> BoxFuture<'a, Result<String, ExecError>>;
+    fn start<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<(), ExecError>>;
+    /// Waits until the container stops; returns its exit code.
+    fn wait<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<i64, ExecError>>;
+    /// Stops the container, killing it after `grace`.
+    fn stop<'a>(
+        &'a self,
+        container: &'a str,
+        grace: Duration,
+    ) -> BoxFuture<'a, Result<(), ExecError>>;
+    fn remove<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<(), ExecError>>;
+    /// Whether the container runs now, and its exit code if it stopped.
+    fn inspect<'a>(
+        &'a self,
+        container: &'a str,
+    ) -> BoxFuture<'a, Result<(bool, Option<i64>), ExecError>>;
+}

@@ -1,0 +1,181 @@
+//! One task's life on this node: create the container, start it when desired `running`,
+//! report each state, watch for its exit, stop it (with the grace period) when told to, and
+//! remove it when the task is removed. A finished task is never started again: restarts are
+//! new tasks made by the orchestrator. On agent shutdown the runner leaves the container be.
+
+use crate::executor::{ContainerInfo, ExecError, Executor};
+use crate::reporter::ReportTx;
+use shoal_api::dispatch::StatusUpdate;
+use shoal_api::{Task, TaskState, TaskStatus, Timestamp};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+pub struct Runner {
+    pub executor: Arc<dyn Executor>,
+    pub report: ReportTx,
+    pub desired: watch::Receiver<TaskState>,
+    /// Cancelled when the task is no longer assigned to this node.
+    pub removed: CancellationToken,
+    /// Cancelled when the agent stops: leave containers running.
+    pub shutdown: CancellationToken,
+}
+
+struct Progress {
+    task: Task,
+    /// The last state the manager was told.
+    reported: TaskState,
+    container: Option<String>,
+    /// The container ran and stopped, or never could: the task is over.
+    finished: bool,
+}
+
+impl Progress {
+    fn send(
+        &mut self,
+        r: &Runner,
+        state: TaskState,
+        message: &str,
+        err: String,
+        exit: Option<i64>,
+    ) {
+        if state < self.reported {
+            return;
+        }
+        self.reported = state;
+        let status = TaskStatus {
+            state,
+            timestamp: Timestamp::now(),
+            message: message.into(),
+            err,
+            container_id: self.container.clone(),
+            exit_code: exit,
+        };
+        let _ = r.report.send(StatusUpdate {
+            task_id: self.task.id.clone(),
+            status,
+        });
+    }
+}
+
+pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
+    let mut p = Progress {
+        reported: task.status.state,
+        container: existing
+            .map(|c| c.container_id)
+            .or_else(|| task.status.container_id.clone()),
+        finished: task.status.state.is_terminal(),
+        task,
+    };
+    let grace = p.task.spec.container.stop_grace_period;
+    loop {
+        if r.shutdown.is_cancelled() {
+            return;
+        }
+        let desired = *r.desired.borrow_and_update();
+        let removed = r.removed.is_cancelled();
+        if removed || desired >= TaskState::Shutdown {
+            if let Some(c) = &p.container
+                && !p.finished
+                && let Err(e) = r.executor.stop(c, grace).await
+            {
+                tracing::warn!(task = %p.task.id, error = %e, "cannot stop container");
+            }
+            if !p.reported.is_terminal() {
+                p.send(&r, TaskState::Shutdown, "shutdown", String::new(), None);
+            }
+            p.finished = true;
+            if removed || desired >= TaskState::Remove {
+                if let Some(c) = p.container.take()
+                    && let Err(e) = r.executor.remove(&c).await
+                {
+                    tracing::warn!(task = %p.task.id, error = %e, "cannot remove container");
+                }
+                if removed {
+                    return;
+                }
+            }
+            wait_change(&mut r).await;
+            continue;
+        }
+        if p.finished {
+            wait_change(&mut r).await;
+            continue;
+        }
+        if p.container.is_none() {
+            p.send(&r, TaskState::Preparing, "preparing", String::new(), None);
+            match r.executor.create(&p.task).await {
+                Ok(id) => {
+                    p.container = Some(id);
+                    p.send(&r, TaskState::Ready, "prepared", String::new(), None);
+                }
+                Err(e) => {
+                    fail(&r, &mut p, e);
+                    continue;
+                }
+            }
+        }
+        if desired != TaskState::Running {
+            wait_change(&mut r).await;
+            continue;
+        }
+        let container = p.container.clone().expect("created above");
+        if p.reported < TaskState::Running {
+            p.send(&r, TaskState::Starting, "starting", String::new(), None);
+            if let Err(e) = r.executor.start(&container).await {
+                fail(&r, &mut p, e);
+                continue;
+            }
+            p.send(&r, TaskState::Running, "started", String::new(), None);
+        }
+        let exit = tokio::select! {
+            _ = r.shutdown.cancelled() => return,
+            _ = r.removed.cancelled() => continue,
+            _ = r.desired.changed() => continue,
+            exit = r.executor.wait(&container) => exit,
+        };
+        match exit {
+            Ok(0) => {
+                p.finished = true;
+                p.send(&r, TaskState::Complete, "finished", String::new(), Some(0));
+            }
+            Ok(code) => {
+                p.finished = true;
+                let err = format!("task: non-zero exit ({code})");
+                p.send(&r, TaskState::Failed, "finished", err, Some(code));
+            }
+            Err(ExecError::NotFound) => {
+                p.finished = true;
+                p.container = None;
+                let err = "container was removed outside Shoal".to_string();
+                p.send(&r, TaskState::Failed, "container gone", err, None);
+            }
+            Err(e) => {
+                tracing::warn!(task = %p.task.id, error = %e, "waiting on container failed; retrying");
+                tokio::select! {
+                    _ = r.shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Reports a task that could not be created or started.
+fn fail(r: &Runner, p: &mut Progress, e: ExecError) {
+    p.finished = true;
+    let state = match e {
+        ExecError::Rejected(_) => TaskState::Rejected,
+        _ => TaskState::Failed,
+    };
+    p.send(r, state, "failed", e.to_string(), None);
+}
+
+async fn wait_change(r: &mut Runner) {
+    tokio::select! {
+        _ = r.shutdown.cancelled() => {}
+        _ = r.removed.cancelled() => {}
+        _ = r.desired.changed() => {}
+    }
+}

@@ -1,0 +1,12 @@
+//! Leader-only controllers. Each is a pure planner (`plan(state, now) -> actions`) plus the
+//! shared [`driver`] that feeds it store events, coalesces them, writes its actions through
+//! Raft and retries with backoff. They never call each other: they meet in the store.
+
+pub mod driver;
+pub mod orchestrator;
+pub mod reaper;
+pub mod replicated;
+pub mod scheduler;
+mod task_factory;
+
+pub use driver::{Controller, Plan, drive};

@@ -1,0 +1,81 @@
+//! The orchestrator controller: runs the replicated planner for every service whose service
+//! or tasks changed. It is the only writer of task creation and `desired_state`.
+
+use super::driver::{Controller, Plan};
+use super::replicated::{NodeLoad, plan_service};
+use crate::store::{Change, Event, Object, State};
+use shoal_api::{ServiceId, Task, Timestamp};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Default)]
+pub struct Orchestrator {
+    dirty: BTreeSet<ServiceId>,
+    all: bool,
+}
+
+impl Controller for Orchestrator {
+    fn name(&self) -> &'static str {
+        "orchestrator"
+    }
+
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Reset => self.all = true,
+            Event::Commit { changes, .. } => {
+                for c in changes {
+                    match c.object() {
+                        Object::Service(s) => {
+                            self.dirty.insert(s.id.clone());
+                        }
+                        // Only a changed status or desired state can matter to the planner.
+                        Object::Task(t) => {
+                            if !matches!(c, Change::Created(_)) {
+                                self.dirty.insert(t.service_id.clone());
+                            }
+                        }
+                        Object::Node(_) | Object::Cluster(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn mark_all(&mut self) {
+        self.all = true;
+    }
+
+    fn is_dirty(&self) -> bool {
+        self.all || !self.dirty.is_empty()
+    }
+
+    fn plan(&mut self, state: &State, now: Timestamp) -> Plan {
+        let mut by_service: BTreeMap<&ServiceId, Vec<&Task>> = BTreeMap::new();
+        let mut load = NodeLoad::new();
+        for t in state.tasks.values() {
+            by_service.entry(&t.service_id).or_default().push(t);
+            if let Some(n) = &t.node_id
+                && t.desired_state <= shoal_api::TaskState::Running
+            {
+                *load.entry(n.clone()).or_default() += 1;
+            }
+        }
+        let ids: BTreeSet<ServiceId> = if self.all {
+            state
+                .services
+                .keys()
+                .chain(by_service.keys().copied())
+                .cloned()
+                .collect()
+        } else {
+            std::mem::take(&mut self.dirty)
+        };
+        self.all = false;
+        self.dirty.clear();
+        let mut plan = Plan::default();
+        for id in &ids {
+            let tasks = by_service.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            plan.merge(plan_service(id, state.services.get(id), tasks, &load, now));
+        }
+        plan
+    }
+}

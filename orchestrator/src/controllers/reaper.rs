@@ -1,0 +1,78 @@
+//! The task reaper: deletes tasks that are done with. A task desired `remove` goes once it no
+//! longer runs anywhere; finished tasks beyond the cluster's history limit per slot go too.
+
+use super::driver::{Controller, Plan};
+use crate::store::{Action, Event, Object, State};
+use shoal_api::{ServiceId, Task, TaskState, Timestamp};
+use std::collections::HashMap;
+
+/// Tasks to delete. Pure.
+pub fn plan(state: &State, history_limit: usize) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let mut history: HashMap<(&ServiceId, u64), Vec<&Task>> = HashMap::new();
+    for t in state.tasks.values() {
+        let stopped = t.node_id.is_none()
+            || t.status.state.is_terminal()
+            || t.status.state < TaskState::Assigned;
+        if t.desired_state >= TaskState::Remove {
+            if stopped {
+                actions.push(Action::DeleteTask { id: t.id.clone() });
+            }
+        } else if t.desired_state > TaskState::Running && stopped {
+            history.entry((&t.service_id, t.slot)).or_default().push(t);
+        }
+    }
+    for tasks in history.values_mut() {
+        if tasks.len() > history_limit {
+            tasks.sort_by_key(|t| std::cmp::Reverse((t.meta.created_at, t.meta.version)));
+            for t in &tasks[history_limit..] {
+                actions.push(Action::DeleteTask { id: t.id.clone() });
+            }
+        }
+    }
+    actions
+}
+
+#[derive(Default)]
+pub struct Reaper {
+    dirty: bool,
+}
+
+impl Controller for Reaper {
+    fn name(&self) -> &'static str {
+        "reaper"
+    }
+
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Reset => self.dirty = true,
+            Event::Commit { changes, .. } => {
+                self.dirty |= changes.iter().any(|c| match c.object() {
+                    Object::Task(t) => t.desired_state > TaskState::Running,
+                    Object::Cluster(_) => true,
+                    _ => false,
+                });
+            }
+        }
+    }
+
+    fn mark_all(&mut self) {
+        self.dirty = true;
+    }
+
+    fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    fn plan(&mut self, state: &State, _now: Timestamp) -> Plan {
+        self.dirty = false;
+        let limit = state
+            .cluster
+            .as_ref()
+            .map_or(5, |c| c.spec.task_history_limit) as usize;
+        Plan {
+            actions: plan(state, limit),
+            wake_at: None,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The replicated-service planner: keeps one live task per slot `1..=replicas`, replaces
+//! tasks that stopped (per restart policy, after its delay) and rolls slots to a new spec
+//! within the update parallelism. Pure: it sees a service, its tasks and node load.
+//!
+//! A slot is live when it has a task whose desired state is `ready` or `running`. Stop-first
+//! updates create the new task desired `ready` (prepared, not started) and promote it to
+//! `running` once the old task has stopped; start-first updates stop the old task once the
+//! new one runs.
+
+use super::driver::Plan;
+use super::task_factory::new_task;
+use crate::store::Action;
+use shoal_api::{
+    NodeId, RestartCondition, Service, ServiceId, Task, TaskState, Timestamp, UpdateOrder,
+    UpdateState, UpdateStatus,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Live tasks on each node, across all services: scale-down prefers busier nodes.
+pub type NodeLoad = HashMap<NodeId, usize>;
+
+fn is_live(t: &Task) -> bool {
+    t.desired_state <= TaskState::Running
+}
+
+/// Still has a container that may be running although it was told to stop.
+fn is_stopping(t: &Task) -> bool {
+    t.desired_state >= TaskState::Shutdown
+        && t.node_id.is_some()
+        && t.status.state >= TaskState::Assigned
+        && !t.status.state.is_terminal()
+}
+
+fn set_desired(t: &Task, state: TaskState) -> Action {
+    Action::SetTaskDesiredState {
+        id: t.id.clone(),
+        state,
+    }
+}
+
+/// Plans one service. `service` is `None` when it was deleted: all its tasks go away.
+pub fn plan_service(
+    service_id: &ServiceId,
+    service: Option<&Service>,
+    tasks: &[&Task],
+    load: &NodeLoad,
+    now: Timestamp,
+) -> Plan {
+    let mut plan = Plan::default();
+    let Some(service) = service else {
+        for t in tasks.iter().filter(|t| t.desired_state < TaskState::Remove) {
+            plan.actions.push(set_desired(t, TaskState::Remove));
+        }
+        return plan;
+    };
+    debug_assert_eq!(&service.id, service_id);
+    let replicas = service.spec.replicas().unwrap_or(0);
+
+    let mut slots: BTreeMap<u64, Vec<&Task>> = BTreeMap::new();
+    for t in tasks.iter().filter(|t| t.desired_state < TaskState::Remove) {
+        slots.entry(t.slot).or_default().push(t);
+    }
+    for v in slots.values_mut() {
+        v.sort_by_key(|t| (t.meta.created_at, t.meta.version));
+    }
+    let live_slots: Vec<u64> = slots
+        .iter()
+        .filter(|(_, ts)| ts.iter().any(|t| is_live(t)))
+        .map(|(s, _)| *s)
+        .collect();
+
+    // Scale down: drop slots holding non-running tasks first, then those on busier nodes,
+    // then the highest slots.
+    let mut keep = live_slots.clone();
+    if live_slots.len() as u64 > replicas {
+        let excess = live_slots.len() - replicas as usize;
+        let mut ranked = live_slots.clone();
+        ranked.sort_by_key(|slot| {
+            let cur = current(&slots[slot]);
+            let running = cur.status.state == TaskState::Running;
+            let node_load = cur
+                .node_id
+                .as_ref()
+                .and_then(|n| load.get(n))
+                .copied()
+                .unwrap_or(0);
+            (
+                running,
+                std::cmp::Reverse(node_load),
+                std::cmp::Reverse(*slot),
+            )
+        });
+        for slot in &ranked[..excess] {
+            for t in &slots[slot] {
+                plan.actions.push(set_desired(t, TaskState::Remove));
+            }
+        }
+        keep.retain(|s| !ranked[..excess].contains(s));
+    }
+
+    // Scale up: fill the lowest free slot numbers.
+    let mut missing = (replicas as usize).saturating_sub(keep.len());
+    let mut slot = 1;
+    while missing > 0 {
+        if !keep.contains(&slot) {
+            plan.actions.push(Action::CreateTask(new_task(
+                service,
+                slot,
+                TaskState::Running,
+                now,
+            )));
+            missing -= 1;
+        }
+        slot += 1;
+    }
+
+    let update = &service.spec.update;
+    let spec = &service.spec.task;
+    let mut candidates = Vec::new();
+    let mut in_flight = 0usize;
+    let mut last_running_new: Option<Timestamp> = None;
+    for slot in &keep {
+        let tasks = &slots[slot];
+        let live: Vec<&Task> = tasks.iter().copied().filter(|t| is_live(t)).collect();
+        let cur = *live.last().expect("kept slots are live");
+        let older_live = &live[..live.len() - 1];
+        let new_spec = &cur.spec == spec;
+
+        if cur.desired_state == TaskState::Running && cur.status.state.is_terminal() {
+            restart(service, cur, now, &mut plan);
+            continue;
+        }
+        if cur.desired_state == TaskState::Ready {
+            // Stop-first: start the new task once nothing else in the slot still runs.
+            if !tasks.iter().any(|t| is_stopping(t)) {
+                plan.actions.push(set_desired(cur, TaskState::Running));
+            }
+            in_flight += 1;
+            continue;
+        }
+        if !older_live.is_empty() {
+            // Start-first: retire the old tasks once the new one runs.
+            if cur.status.state == TaskState::Running {
+                for t in older_live {
+                    plan.actions.push(set_desired(t, TaskState::Shutdown));
+                }
+            } else {
+                in_flight += 1;
+            }
+            continue;
+        }
+        if !new_spec {
+            candidates.push(cur);
+        } else if cur.status.state < TaskState::Running {
+            in_flight += 1;
+        } else if cur.status.state == TaskState::Running && tasks.len() > 1 {
+            last_running_new = last_running_new.max(Some(cur.status.timestamp));
+        }
+    }
+
+    // Rolling update of the slots still on an old spec.
+    let mut budget = if update.parallelism == 0 {
+        usize::MAX
+    } else {
+        (update.parallelism as usize).saturating_sub(in_flight)
+    };
+    if !update.delay.is_zero()
+        && let Some(t) = last_running_new
+        && now < t.plus(update.delay)
+    {
+        budget = 0;
+        plan.wake_at = Some(t.plus(update.delay));
+    }
+    for old in candidates.iter().take(budget) {
+        match update.order {
+            UpdateOrder::StopFirst => {
+                plan.actions.push(set_desired(old, TaskState::Shutdown));
+                plan.actions.push(Action::CreateTask(new_task(
+                    service,
+                    old.slot,
+                    TaskState::Ready,
+                    now,
+                )));
+            }
+            UpdateOrder::StartFirst => {
+                plan.actions.push(Action::CreateTask(new_task(
+                    service,
+                    old.slot,
+                    TaskState::Running,
+                    now,
+                )));
+            }
+        }
+    }
+    update_status(
+        service,
+        !candidates.is_empty(),
+        in_flight > 0,
+        now,
+        &mut plan,
+    );
+    plan
+}
+
+/// The newest live task of a slot.
+fn current<'a>(tasks: &[&'a Task]) -> &'a Task {
+    tasks
+        .iter()
+        .rev()
+        .find(|t| is_live(t))
+        .copied()
+        .unwrap_or(tasks[tasks.len() - 1])
+}
+
+fn restart(service: &Service, old: &Task, now: Timestamp, plan: &mut Plan) {
+    let policy = &old.spec.restart;
+    let failed = old.status.state != TaskState::Complete;
+    let wanted = match policy.condition {
+        RestartCondition::Any => true,
+        RestartCondition::OnFailure => failed,
+        RestartCondition::None => false,
+    };
+    if !wanted {
+        return;
+    }
+    let due = old.status.timestamp.plus(policy.delay);
+    if now < due {
+        plan.wake_at = Some(plan.wake_at.map_or(due, |w| w.min(due)));
+        return;
+    }
+    plan.actions.push(set_desired(old, TaskState::Shutdown));
+    plan.actions.push(Action::CreateTask(new_task(
+        service,
+        old.slot,
+        TaskState::Running,
+        now,
+    )));
+}
+
+fn update_status(
+    service: &Service,
+    outdated: bool,
+    in_flight: bool,
+    now: Timestamp,
+    plan: &mut Plan,
+) {
+    let state = service.update_status.as_ref().map(|s| s.state);
+    let status = if outdated && state != Some(UpdateState::Updating) {
+        UpdateStatus {
+            state: UpdateState::Updating,
+            started_at: now,
+            completed_at: None,
+            message: "update in progress".into(),
+        }
+    } else if !outdated && !in_flight && state == Some(UpdateState::Updating) {
+        let started_at = service.update_status.as_ref().map_or(now, |s| s.started_at);
+        UpdateStatus {
+            state: UpdateState::Completed,
+            started_at,
+            completed_at: Some(now),
+            message: "update completed".into(),
+        }
+    } else {
+        return;
+    };
+    plan.actions.push(Action::SetServiceUpdateStatus {
+        id: service.id.clone(),
+        status,
+    });
+}

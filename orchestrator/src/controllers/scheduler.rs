@@ -1,0 +1,157 @@
+//! The scheduler: places unassigned tasks on nodes. A pipeline of filters, each able to say
+//! why it refused a node, then ranking that spreads a service's tasks and then total load.
+//! It is the only writer of `node_id` (and of the `pending`/`assigned` status).
+
+use super::driver::{Controller, Plan};
+use crate::store::{Action, Event, Object, State};
+use shoal_api::{Node, NodeId, ServiceId, Task, TaskState, Timestamp};
+use std::collections::HashMap;
+
+/// One reason a node may be unsuitable for a task.
+trait Filter {
+    fn accepts(&self, task: &Task, node: &Node) -> bool;
+    /// `n` nodes failed this filter: say so in a few words.
+    fn explain(&self, n: usize) -> String;
+}
+
+struct ReadyAndActive;
+
+impl Filter for ReadyAndActive {
+    fn accepts(&self, _task: &Task, node: &Node) -> bool {
+        node.is_schedulable()
+    }
+    fn explain(&self, n: usize) -> String {
+        format!("{n} node{} not available", plural(n))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+const FILTERS: &[&(dyn Filter + Sync)] = &[&ReadyAndActive];
+
+/// Whether a task waits for the scheduler.
+fn needs_placement(t: &Task) -> bool {
+    t.node_id.is_none()
+        && t.desired_state <= TaskState::Running
+        && t.status.state <= TaskState::Pending
+}
+
+/// Places every task that needs it. Pure.
+pub fn plan(state: &State) -> Vec<Action> {
+    let mut total: HashMap<&NodeId, usize> = HashMap::new();
+    let mut per_service: HashMap<(&ServiceId, &NodeId), usize> = HashMap::new();
+    for t in state.tasks.values() {
+        if let Some(n) = &t.node_id
+            && t.desired_state <= TaskState::Running
+            && !t.status.state.is_terminal()
+        {
+            *total.entry(n).or_default() += 1;
+            *per_service.entry((&t.service_id, n)).or_default() += 1;
+        }
+    }
+    let mut pending: Vec<&Task> = state
+        .tasks
+        .values()
+        .filter(|t| needs_placement(t))
+        .collect();
+    pending.sort_by_key(|t| (&t.service_id, t.slot));
+    let mut actions = Vec::new();
+    for task in pending {
+        let mut refused = vec![0usize; FILTERS.len()];
+        let mut best: Option<(&Node, (usize, usize))> = None;
+        for node in state.nodes.values() {
+            if let Some(i) = FILTERS.iter().position(|f| !f.accepts(task, node)) {
+                refused[i] += 1;
+                continue;
+            }
+            let rank = (
+                per_service
+                    .get(&(&task.service_id, &node.id))
+                    .copied()
+                    .unwrap_or(0),
+                total.get(&node.id).copied().unwrap_or(0),
+            );
+            if best.is_none_or(|(_, r)| rank < r) {
+                best = Some((node, rank));
+            }
+        }
+        match best {
+            Some((node, _)) => {
+                *total.entry(&node.id).or_default() += 1;
+                *per_service.entry((&task.service_id, &node.id)).or_default() += 1;
+                actions.push(Action::AssignTask {
+                    id: task.id.clone(),
+                    node_id: node.id.clone(),
+                    message: "scheduler assigned task to node".into(),
+                });
+            }
+            None => {
+                let message = explain(state.nodes.len(), &refused);
+                if task.status.state != TaskState::Pending || task.status.message != message {
+                    actions.push(Action::SetTaskPending {
+                        id: task.id.clone(),
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    actions
+}
+
+/// `no suitable node (2 nodes not available, 1 node insufficient memory)`
+fn explain(nodes: usize, refused: &[usize]) -> String {
+    if nodes == 0 {
+        return "no suitable node (no nodes in the cluster)".into();
+    }
+    let reasons: Vec<String> = FILTERS
+        .iter()
+        .zip(refused)
+        .filter(|(_, n)| **n > 0)
+        .map(|(f, n)| f.explain(*n))
+        .collect();
+    format!("no suitable node ({})", reasons.join(", "))
+}
+
+/// Reacts to new tasks and to node changes.
+#[derive(Default)]
+pub struct Scheduler {
+    dirty: bool,
+}
+
+impl Controller for Scheduler {
+    fn name(&self) -> &'static str {
+        "scheduler"
+    }
+
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Reset => self.dirty = true,
+            Event::Commit { changes, .. } => {
+                self.dirty |= changes.iter().any(|c| match c.object() {
+                    Object::Task(t) => needs_placement(t) || t.status.state.is_terminal(),
+                    Object::Node(_) => true,
+                    _ => false,
+                });
+            }
+        }
+    }
+
+    fn mark_all(&mut self) {
+        self.dirty = true;
+    }
+
+    fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    fn plan(&mut self, state: &State, _now: Timestamp) -> Plan {
+        self.dirty = false;
+        Plan {
+            actions: plan(state),
+            wake_at: None,
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! A JSON body extractor whose errors name the field path (`spec.mode.replicated.replicas`)
+//! and say plainly what is wrong, instead of a generic deserialization message.
+
+use super::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?;
+        parse(&bytes, "").map(Body)
+    }
+}
+
+/// Parses `bytes`; error field paths are prefixed with `prefix` (`"spec."` when the body is
+/// itself a spec).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let leaf = path.rsplit('.').next().unwrap_or(&path).to_string();
+        let text = inner.to_string();
+        let message = if text.contains("invalid value: integer `-") {
+            format!("{leaf} must be >= 0")
+        } else if path == "." {
+            format!("invalid request body: {text}")
+        } else {
+            format!("{prefix}{path}: {text}")
+        };
+        if path == "." {
+            ApiError::bad_request(message)
+        } else {
+            ApiError::invalid(format!("{prefix}{path}"), message)
+        }
+    })
+}

@@ -1,0 +1,75 @@
+//! The REST API under `/v1` (axum), served on the owner-only unix control socket and on the
+//! TCP listen address. Handlers validate, then read the store or write through Raft.
+
+mod agent_routes;
+mod cluster;
+mod error;
+mod json;
+mod nodes;
+mod raft_routes;
+mod resolve;
+mod services;
+mod tasks;
+
+pub use error::ApiError;
+
+use crate::dispatcher::Dispatcher;
+use crate::raft::{Raft, RaftId, Writer};
+use crate::store::Store;
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub writer: Writer,
+    pub raft: Raft,
+    pub raft_id: RaftId,
+    /// The dispatcher while this manager leads.
+    pub dispatcher: watch::Receiver<Option<Arc<Dispatcher>>>,
+}
+
+impl AppState {
+    fn dispatcher(&self) -> Result<Arc<Dispatcher>, ApiError> {
+        self.dispatcher.borrow().clone().ok_or_else(|| {
+            ApiError::unavailable("this manager is not the leader: its dispatcher is not running")
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/version", get(version))
+        .route("/v1/cluster", get(cluster::get))
+        .route("/v1/nodes", get(nodes::list))
+        .route("/v1/nodes/{id}", get(nodes::get).post(nodes::update))
+        .route("/v1/services", get(services::list).post(services::create))
+        .route(
+            "/v1/services/{id}",
+            get(services::get)
+                .post(services::update)
+                .delete(services::delete),
+        )
+        .route("/v1/tasks", get(tasks::list))
+        .route("/v1/tasks/{id}", get(tasks::get))
+        .route("/v1/dispatcher/register", post(agent_routes::register))
+        .route("/v1/dispatcher/heartbeat", post(agent_routes::heartbeat))
+        .route("/v1/dispatcher/assignments", get(agent_routes::assignments))
+        .route("/v1/dispatcher/status", post(agent_routes::status))
+        .route("/v1/raft/append", post(raft_routes::append))
+        .route("/v1/raft/vote", post(raft_routes::vote))
+        .route("/v1/raft/snapshot", post(raft_routes::snapshot))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn version() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no such endpoint: {}", uri.path()))
+}

@@ -1,0 +1,85 @@
+//! `/v1/services`: create, list, get, update (with the version read), delete.
+
+use super::AppState;
+use super::error::ApiError;
+use super::json::{Body, parse};
+use super::resolve::resolve;
+use crate::store::Action;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use shoal_api::rest::ServiceUpdate;
+use shoal_api::validate::validate_service_spec;
+use shoal_api::{Meta, Service, ServiceId, ServiceSpec};
+
+pub(super) fn find(state: &AppState, r: &str) -> Result<Service, ApiError> {
+    let s = state.store.read();
+    resolve(
+        "service",
+        r,
+        s.services.values(),
+        |x| x.id.as_str(),
+        |x| &x.spec.name,
+    )
+    .cloned()
+}
+
+pub async fn list(State(st): State<AppState>) -> Json<Vec<Service>> {
+    Json(st.store.read().services.values().cloned().collect())
+}
+
+pub async fn get(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+) -> Result<Json<Service>, ApiError> {
+    find(&st, &r).map(Json)
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Service>), ApiError> {
+    let spec: ServiceSpec = parse(&body, "spec.")?;
+    validate_service_spec(&spec)?;
+    let id = ServiceId::random();
+    st.writer
+        .write(vec![Action::CreateService(Service {
+            id: id.clone(),
+            meta: Meta::default(),
+            spec,
+            previous_spec: None,
+            update_status: None,
+        })])
+        .await?;
+    let created = find(&st, id.as_str())?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+    Body(req): Body<ServiceUpdate>,
+) -> Result<Json<Service>, ApiError> {
+    validate_service_spec(&req.spec)?;
+    let current = find(&st, &r)?;
+    st.writer
+        .write(vec![Action::UpdateServiceSpec {
+            id: current.id.clone(),
+            version: req.version,
+            spec: req.spec,
+        }])
+        .await?;
+    find(&st, current.id.as_str()).map(Json)
+}
+
+pub async fn delete(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let current = find(&st, &r)?;
+    st.writer
+        .write(vec![Action::DeleteService { id: current.id }])
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,42 @@
+//! This node's identity in its data dir: Shoal node id and Raft id, created once.
+
+use serde::{Deserialize, Serialize};
+use shoal_api::NodeId;
+use std::path::Path;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Identity {
+    pub node_id: NodeId,
+    pub raft_id: u64,
+}
+
+const FILE: &str = "node.json";
+
+/// Reads the identity, or `None` on a data dir that never held a node.
+pub fn load(data_dir: &Path) -> anyhow::Result<Option<Identity>> {
+    match std::fs::read(data_dir.join(FILE)) {
+        Ok(b) => Ok(Some(serde_json::from_slice(&b)?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn new_identity() -> Identity {
+    Identity {
+        node_id: NodeId::random(),
+        // Raft ids only need to be unique within the cluster; 0 is avoided for readability.
+        raft_id: rand::random::<u64>() >> 1 | 1,
+    }
+}
+
+/// Writes the identity durably (temp file, fsync, rename).
+pub fn save(data_dir: &Path, id: &Identity) -> anyhow::Result<()> {
+    use std::io::Write;
+    let tmp = data_dir.join(format!("{FILE}.tmp"));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(&serde_json::to_vec_pretty(id)?)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, data_dir.join(FILE))?;
+    std::fs::File::open(data_dir)?.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Leadership: starts the leader-only components (cluster bootstrap, dispatcher, controllers)
+//! when this manager becomes leader and has applied everything committed before it, and stops
+//! them the moment it is no longer leader.
+
+use crate::controllers::{drive, orchestrator::Orchestrator, reaper::Reaper, scheduler::Scheduler};
+use crate::dispatcher::Dispatcher;
+use crate::raft::{Raft, RaftId, Writer};
+use crate::store::{Action, Store};
+use openraft::ServerState;
+use shoal_api::{Cluster, ClusterSpec, JoinTokens, Meta, NodeId, random_id};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+pub struct Leadership {
+    pub raft: Raft,
+    pub raft_id: RaftId,
+    pub store: Store,
+    pub writer: Writer,
+    pub local_node: NodeId,
+    pub dispatcher: watch::Sender<Option<Arc<Dispatcher>>>,
+}
+
+impl Leadership {
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut metrics = self.raft.metrics();
+        let mut term: Option<CancellationToken> = None;
+        loop {
+            let leading = {
+                let m = metrics.borrow_and_update();
+                m.state == ServerState::Leader && m.current_leader == Some(self.raft_id)
+            };
+            match (leading, &term) {
+                (true, None) => {
+                    let token = shutdown.child_token();
+                    tokio::spawn(self.start_components(token.clone()));
+                    term = Some(token);
+                }
+                (false, Some(t)) => {
+                    tracing::info!("lost leadership: stopping leader components");
+                    t.cancel();
+                    self.dispatcher.send_replace(None);
+                    term = None;
+                }
+                _ => {}
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                r = metrics.changed() => if r.is_err() { break },
+            }
+        }
+        if let Some(t) = term {
+            t.cancel();
+        }
+        self.dispatcher.send_replace(None);
+    }
+
+    fn start_components(
+        &self,
+        token: CancellationToken,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let raft = self.raft.clone();
+        let store = self.store.clone();
+        let writer = self.writer.clone();
+        let local_node = self.local_node.clone();
+        let dispatcher_tx = self.dispatcher.clone();
+        async move {
+            // Controllers must plan on everything committed so far, never on a stale prefix.
+            loop {
+                match raft.ensure_linearizable().await {
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "leader not ready yet");
+                        tokio::select! {
+                            _ = token.cancelled() => return,
+                            _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+                        }
+                    }
+                }
+            }
+            if token.is_cancelled() {
+                return;
+            }
+            tracing::info!("became leader: starting dispatcher and controllers");
+            ensure_cluster(&store, &writer).await;
+            let d = Dispatcher::start(store.clone(), writer.clone(), local_node, token.clone());
+            dispatcher_tx.send_replace(Some(d));
+            tokio::spawn(drive(
+                Orchestrator::default(),
+                store.clone(),
+                writer.clone(),
+                token.clone(),
+            ));
+            tokio::spawn(drive(
+                Scheduler::default(),
+                store.clone(),
+                writer.clone(),
+                token.clone(),
+            ));
+            tokio::spawn(drive(Reaper::default(), store, writer, token));
+        }
+    }
+}
+
+/// Creates the cluster object on a new cluster.
+async fn ensure_cluster(store: &Store, writer: &Writer) {
+    if store.read().cluster.is_some() {
+        return;
+    }
+    let cluster = Cluster {
+        id: random_id(),
+        meta: Meta::default(),
+        spec: ClusterSpec::default(),
+        join_tokens: JoinTokens {
+            worker: join_token(),
+            manager: join_token(),
+        },
+    };
+    if let Err(e) = writer.write(vec![Action::CreateCluster(cluster)]).await {
+        tracing::warn!(error = %e, "could not create the cluster object");
+    }
+}
+
+/// `SWMTKN-1-<digest>-<secret>`. Until the cluster CA exists (mTLS work) the digest part is a
+/// random cluster key; the shape stays the same.
+fn join_token() -> String {
+    format!("SWMTKN-1-{}{}-{}", random_id(), random_id(), random_id())
+}
