@@ -20,6 +20,8 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, tempfile::TempDir> for Bui
 }
 
 #[test]
-fn openraft_storage_suite_passes_on_redb_storage() -> Result<(), StorageError<RaftId>> {
-    Suite::test_all(Builder)
+fn openraft_storage_suite_passes_on_redb_storage() {
+    if let Err(e) = Suite::test_all(Builder) {
+        panic!("storage suite failed: {e}");
+    }
 }

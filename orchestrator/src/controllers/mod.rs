@@ -10,3 +10,6 @@ pub mod scheduler;
 mod task_factory;
 
 pub use driver::{Controller, Plan, drive};
+
+#[cfg(test)]
+mod tests;

@@ -25,6 +25,8 @@ impl Command {
 }
 
 /// One change. Each variant belongs to the single component that owns the fields it writes.
+// Variants carry whole objects; commands are short-lived, so boxing would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Action {
     // --- cluster (bootstrap; user) ---

@@ -3,6 +3,7 @@
 
 use shoal_api::{Cluster, Node, Service, Task};
 
+#[allow(clippy::large_enum_variant)] // a whole object per change, by design
 #[derive(Clone, Debug)]
 pub enum Object {
     Cluster(Cluster),

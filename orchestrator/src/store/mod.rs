@@ -136,3 +136,6 @@ impl Store {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests;

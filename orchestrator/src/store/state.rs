@@ -292,6 +292,7 @@ impl State {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // lives only while one command applies
 enum Undo {
     Cluster(Option<Cluster>),
     Node(NodeId, Option<Node>),

@@ -1,0 +1,294 @@
+//! A thin client for shoald's REST API (`/v1/...`) over a unix socket or plain HTTP. It turns
+//! every failure into a message a user can act on: the server's `{"error":{...}}` body becomes
+//! an [`ApiError`], and a connection failure names the address that could not be reached.
+//! Responses are returned as raw JSON so `-o json` can print exactly what the server said.
+
+use crate::endpoint::Endpoint;
+use crate::ordered_json::OrderedJson;
+use anyhow::{Context, Result, anyhow};
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shoal_api::rest::ErrorBody;
+use std::fmt;
+use std::time::Duration;
+
+/// How long one request may take before we give up on the server.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An error answered by the server (a non-2xx status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    /// `invalid_argument`, `not_found`, `conflict`, `unavailable`, `internal`; empty when the
+    /// body was not Shoal's error JSON.
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn is_conflict(&self) -> bool {
+        self.code == "conflict" || self.status == StatusCode::CONFLICT.as_u16()
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code == "not_found" || self.status == StatusCode::NOT_FOUND.as_u16()
+    }
+
+    /// Builds the error from a response's status and body text.
+    fn from_response(status: StatusCode, body: &str) -> ApiError {
+        match serde_json::from_str::<ErrorBody>(body) {
+            Ok(b) => ApiError {
+                status: status.as_u16(),
+                code: b.error.code,
+                message: b.error.message,
+                field: b.error.field.filter(|f| !f.is_empty()),
+            },
+            Err(_) => {
+                let text = body.trim();
+                let message = if text.is_empty() {
+                    format!("server answered {status}")
+                } else {
+                    format!("server answered {status}: {text}")
+                };
+                ApiError {
+                    status: status.as_u16(),
+                    code: String::new(),
+                    message,
+                    field: None,
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// True when `err` is an [`ApiError`] saying the object does not exist.
+pub fn is_not_found(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<ApiError>()
+        .is_some_and(ApiError::is_not_found)
+}
+
+/// True when `err` is an [`ApiError`] saying the version we sent is stale.
+pub fn is_conflict(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<ApiError>()
+        .is_some_and(ApiError::is_conflict)
+}
+
+/// Reads a typed object out of a raw response.
+pub fn typed<T: DeserializeOwned>(value: &OrderedJson) -> Result<T> {
+    value.to_typed().map_err(|e| {
+        anyhow!("unexpected answer from shoald ({e}); is it the same version as shoalctl?")
+    })
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    endpoint: Endpoint,
+}
+
+impl Client {
+    pub fn new(endpoint: Endpoint) -> Result<Client> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("shoalctl/", env!("CARGO_PKG_VERSION")));
+        if let Endpoint::Unix(path) = &endpoint {
+            builder = builder.unix_socket(path.as_path());
+        } else {
+            // A proxy would be surprising for a control API; `unix_socket` ignores proxies too.
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().context("cannot set up the HTTP client")?;
+        Ok(Client {
+            http,
+            base: endpoint.base_url(),
+            endpoint,
+        })
+    }
+
+    /// `GET /v1/<path...>?<query>`; path segments are percent-encoded, so a user's reference
+    /// is passed through untouched for the server to resolve.
+    pub async fn get(&self, path: &[&str], query: &[(&str, &str)]) -> Result<OrderedJson> {
+        let url = self.url(path, query);
+        self.send(self.http.get(url), Method::GET).await
+    }
+
+    /// `POST /v1/<path...>` with a JSON body.
+    pub async fn post(&self, path: &[&str], body: &impl Serialize) -> Result<OrderedJson> {
+        let url = self.url(path, &[]);
+        self.send(self.http.post(url).json(body), Method::POST)
+            .await
+    }
+
+    /// `DELETE /v1/<path...>`.
+    pub async fn delete(&self, path: &[&str]) -> Result<()> {
+        let url = self.url(path, &[]);
+        self.send(self.http.delete(url), Method::DELETE).await?;
+        Ok(())
+    }
+
+    pub fn url(&self, path: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .expect("http URLs have a path")
+            .pop_if_empty()
+            .push("v1")
+            .extend(path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, method: Method) -> Result<OrderedJson> {
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if !status.is_success() {
+            return Err(ApiError::from_response(status, &body).into());
+        }
+        if body.trim().is_empty() {
+            return Ok(OrderedJson::Null);
+        }
+        OrderedJson::parse(&body)
+            .map_err(|e| anyhow!("unexpected answer from shoald to {method} (not JSON: {e})"))
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> anyhow::Error {
+        let addr = &self.endpoint;
+        if err.is_timeout() {
+            return anyhow!(
+                "shoald at {addr} did not answer within {}s",
+                REQUEST_TIMEOUT.as_secs()
+            );
+        }
+        anyhow!(
+            "cannot reach shoald at {addr}: {} (is shoald running? set -H or SHOAL_HOST)",
+            root_cause(err)
+        )
+    }
+}
+
+/// The innermost error message: reqwest's own ("error sending request for url ...") says less
+/// than the OS error at the bottom ("No such file or directory", "Connection refused").
+fn root_cause(err: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_server::{FakeServer, Reply};
+    use std::path::PathBuf;
+
+    #[test]
+    fn error_body_becomes_field_and_message() {
+        let body = r#"{"error":{"code":"invalid_argument","message":"name must not be empty","field":"spec.name"}}"#;
+        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body);
+        assert_eq!(e.to_string(), "spec.name: name must not be empty");
+        assert_eq!(e.code, "invalid_argument");
+        let e = ApiError::from_response(
+            StatusCode::NOT_FOUND,
+            r#"{"error":{"code":"not_found","message":"service web not found"}}"#,
+        );
+        assert_eq!(e.to_string(), "service web not found");
+        assert!(e.is_not_found());
+    }
+
+    #[test]
+    fn a_body_that_is_not_ours_is_still_shown() {
+        let e = ApiError::from_response(StatusCode::BAD_GATEWAY, "upstream down\n");
+        assert_eq!(
+            e.to_string(),
+            "server answered 502 Bad Gateway: upstream down"
+        );
+        let e = ApiError::from_response(StatusCode::CONFLICT, "");
+        assert!(e.is_conflict());
+    }
+
+    #[test]
+    fn builds_urls_with_encoded_references_and_queries() {
+        let client = Client::new(Endpoint::parse("http://m1:4242").unwrap()).unwrap();
+        assert_eq!(
+            client.url(&["services", "web 1/x"], &[]).as_str(),
+            "http://m1:4242/v1/services/web%201%2Fx"
+        );
+        assert_eq!(
+            client
+                .url(&["tasks"], &[("service", "a&b"), ("all", "true")])
+                .as_str(),
+            "http://m1:4242/v1/tasks?service=a%26b&all=true"
+        );
+        let unix = Client::new(Endpoint::Unix(PathBuf::from("/x.sock"))).unwrap();
+        assert_eq!(
+            unix.url(&["version"], &[]).as_str(),
+            "http://localhost/v1/version"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_socket_names_the_address_and_what_to_do() {
+        let path =
+            std::env::temp_dir().join(format!("shoalctl-absent-{}.sock", std::process::id()));
+        let client = Client::new(Endpoint::Unix(path.clone())).unwrap();
+        let e = client.get(&["version"], &[]).await.unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "cannot reach shoald at unix://{}: ",
+                path.display()
+            )),
+            "{e}"
+        );
+        assert!(
+            e.contains("(is shoald running? set -H or SHOAL_HOST)"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn talks_json_over_a_unix_socket_and_maps_errors() {
+        let server = FakeServer::start(|req| match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/v1/version") => Reply::json(200, r#"{"version":"0.1.0"}"#),
+            ("POST", "/v1/services") => Reply::json(
+                400,
+                r#"{"error":{"code":"invalid_argument","message":"bad image","field":"spec.task.container.image"}}"#,
+            ),
+            ("DELETE", "/v1/services/web") => Reply::empty(204),
+            _ => Reply::json(404, r#"{"error":{"code":"not_found","message":"no such route"}}"#),
+        })
+        .await;
+        let client = server.client();
+        let v = client.get(&["version"], &[]).await.unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"version":"0.1.0"}"#);
+        let e = client
+            .post(&["services"], &serde_json::json!({"name": "x"}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "spec.task.container.image: bad image");
+        client.delete(&["services", "web"]).await.unwrap();
+        let e = client.get(&["nodes", "n1"], &[]).await.unwrap_err();
+        assert!(is_not_found(&e));
+        let posted = server.requests();
+        assert_eq!(posted[1].body, r#"{"name":"x"}"#);
+    }
+}

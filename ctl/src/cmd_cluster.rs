@@ -1,0 +1,92 @@
+//! `shoalctl cluster inspect`: the cluster's settings and join tokens.
+
+use crate::Ctx;
+use crate::client::typed;
+use crate::details::Details;
+use crate::output::print_as;
+use crate::reltime::ago;
+use anyhow::Result;
+use clap::Subcommand;
+use shoal_api::{Cluster, Timestamp};
+
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Show the cluster's settings and join tokens
+    Inspect,
+}
+
+pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
+    match cmd {
+        ClusterCommand::Inspect => {
+            let raw = ctx.client.get(&["cluster"], &[]).await?;
+            print_as(ctx.format, &raw, || {
+                Ok(render_cluster(&typed(&raw)?, Timestamp::now()))
+            })
+        }
+    }
+}
+
+pub fn render_cluster(c: &Cluster, now: Timestamp) -> String {
+    let mut d = Details::new();
+    d.field("ID", c.id.as_str())
+        .field("Name", c.spec.name.as_str())
+        .section("Orchestration")
+        .field(
+            " Task history retention limit",
+            c.spec.task_history_limit.to_string(),
+        )
+        .section("Dispatcher")
+        .field(
+            " Heartbeat period",
+            format!("{}s", c.spec.heartbeat_period_secs),
+        )
+        .section("Raft")
+        .field(
+            " Snapshot interval",
+            format!("{} entries", c.spec.snapshot_interval),
+        )
+        .section("Join tokens")
+        .field(" Worker", c.join_tokens.worker.as_str())
+        .field(" Manager", c.join_tokens.manager.as_str())
+        .field("Created", ago(c.meta.created_at, now))
+        .field("Updated", ago(c.meta.updated_at, now));
+    d.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{T0, meta};
+    use shoal_api::{ClusterSpec, JoinTokens};
+
+    #[test]
+    fn shows_settings_and_tokens() {
+        let c = Cluster {
+            id: "c1".into(),
+            meta: meta(1),
+            spec: ClusterSpec::default(),
+            join_tokens: JoinTokens {
+                worker: "SWMTKN-1-abc-w".into(),
+                manager: "SWMTKN-1-abc-m".into(),
+            },
+        };
+        let out = render_cluster(&c, T0);
+        assert!(
+            out.starts_with("ID:                              c1\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n Task history retention limit:   5\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n Heartbeat period:               5s\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n Worker:                         SWMTKN-1-abc-w\n"),
+            "{out}"
+        );
+        assert!(out.contains("\nCreated:                         Less than a second ago\n"));
+    }
+}

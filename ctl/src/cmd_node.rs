@@ -1,0 +1,155 @@
+//! `shoalctl node ls | inspect`: the machines of the cluster, their state and roles.
+
+use crate::Ctx;
+use crate::client::typed;
+use crate::details::Details;
+use crate::output::{capitalize, human_bytes, join_pairs, print_as, wire_name};
+use crate::reltime::ago;
+use crate::table::Table;
+use anyhow::Result;
+use clap::Subcommand;
+use shoal_api::{Node, Timestamp};
+
+#[derive(Subcommand, Debug)]
+pub enum NodeCommand {
+    /// List nodes
+    #[command(visible_alias = "list")]
+    Ls,
+    /// Show one node in detail
+    Inspect {
+        /// Node id, unique id prefix or hostname
+        #[arg(value_name = "NODE")]
+        node: String,
+    },
+}
+
+pub async fn run(cmd: &NodeCommand, ctx: &Ctx) -> Result<()> {
+    match cmd {
+        NodeCommand::Ls => {
+            let raw = ctx.client.get(&["nodes"], &[]).await?;
+            print_as(ctx.format, &raw, || {
+                Ok(render_nodes(&typed::<Vec<Node>>(&raw)?))
+            })
+        }
+        NodeCommand::Inspect { node } => {
+            let raw = ctx.client.get(&["nodes", node], &[]).await?;
+            print_as(ctx.format, &raw, || {
+                Ok(render_node(&typed(&raw)?, Timestamp::now()))
+            })
+        }
+    }
+}
+
+/// `Leader`, `Reachable`, `Unreachable`, or blank for a worker.
+pub fn manager_status(node: &Node) -> String {
+    match &node.manager_status {
+        Some(m) if m.leader => "Leader".into(),
+        Some(m) => capitalize(&m.reachability),
+        None => String::new(),
+    }
+}
+
+pub fn render_nodes(nodes: &[Node]) -> String {
+    let mut sorted: Vec<&Node> = nodes.iter().collect();
+    sorted.sort_by(|a, b| (&a.description.hostname, &a.id).cmp(&(&b.description.hostname, &b.id)));
+    let mut table = Table::new(&[
+        "ID",
+        "HOSTNAME",
+        "STATUS",
+        "AVAILABILITY",
+        "MANAGER STATUS",
+        "ENGINE VERSION",
+    ]);
+    for n in sorted {
+        table.row(vec![
+            n.id.to_string(),
+            n.description.hostname.clone(),
+            capitalize(&wire_name(&n.status.state)),
+            capitalize(&wire_name(&n.spec.availability)),
+            manager_status(n),
+            n.description.engine_version.clone(),
+        ]);
+    }
+    table.render()
+}
+
+pub fn render_node(n: &Node, now: Timestamp) -> String {
+    let mut d = Details::new();
+    d.field("ID", n.id.as_str())
+        .field("Hostname", n.description.hostname.as_str())
+        .field("Role", wire_name(&n.role))
+        .field_if("Labels", join_pairs(&n.spec.labels))
+        .section("Status")
+        .field(" State", capitalize(&wire_name(&n.status.state)))
+        .field(
+            " Availability",
+            capitalize(&wire_name(&n.spec.availability)),
+        )
+        .field_if(" Address", n.status.addr.clone().unwrap_or_default())
+        .field_if(" Message", n.status.message.as_str())
+        .field(" Since", ago(n.status.timestamp, now));
+    if let Some(m) = &n.manager_status {
+        d.section("Manager status")
+            .field(" Leader", if m.leader { "yes" } else { "no" })
+            .field(" Reachability", capitalize(&m.reachability))
+            .field(" Address", m.addr.as_str())
+            .field(" Raft ID", m.raft_id.to_string());
+    }
+    d.section("Resources")
+        .field(" CPUs", n.description.cpus.to_string())
+        .field(" Memory", human_bytes(n.description.memory_bytes))
+        .field("Engine version", n.description.engine_version.as_str())
+        .field_if("Engine labels", join_pairs(&n.description.engine_labels))
+        .field("Created", ago(n.meta.created_at, now));
+    d.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{T0, node};
+    use shoal_api::{Availability, ManagerStatus, NodeState, Role};
+
+    fn managers() -> Vec<Node> {
+        let mut leader = node("n1aaaaaaaaaaaaaaaaaaaaaaa", "m1", Role::Manager);
+        leader.manager_status = Some(ManagerStatus {
+            leader: true,
+            reachability: "reachable".into(),
+            addr: "10.0.0.1:4242".into(),
+            raft_id: 1,
+        });
+        let mut follower = node("n2bbbbbbbbbbbbbbbbbbbbbbb", "m2", Role::Manager);
+        follower.manager_status = Some(ManagerStatus {
+            leader: false,
+            reachability: "reachable".into(),
+            addr: "10.0.0.2:4242".into(),
+            raft_id: 2,
+        });
+        let mut worker = node("n3ccccccccccccccccccccccc", "w1", Role::Worker);
+        worker.status.state = NodeState::Down;
+        worker.spec.availability = Availability::Drain;
+        vec![worker, follower, leader]
+    }
+
+    #[test]
+    fn lists_nodes_by_hostname_with_manager_status() {
+        let expected = "\
+ID                          HOSTNAME   STATUS   AVAILABILITY   MANAGER STATUS   ENGINE VERSION
+n1aaaaaaaaaaaaaaaaaaaaaaa   m1         Ready    Active         Leader           20.10.24
+n2bbbbbbbbbbbbbbbbbbbbbbb   m2         Ready    Active         Reachable        20.10.24
+n3ccccccccccccccccccccccc   w1         Down     Drain                           20.10.24
+";
+        assert_eq!(render_nodes(&managers()), expected);
+    }
+
+    #[test]
+    fn inspect_shows_manager_details_only_for_managers() {
+        let nodes = managers();
+        let leader = render_node(&nodes[2], T0);
+        assert!(leader.contains("\n Leader:          yes\n"), "{leader}");
+        assert!(leader.contains("\n Memory:          4.0 GiB\n"), "{leader}");
+        let worker = render_node(&nodes[0], T0);
+        assert!(!worker.contains("Manager status"), "{worker}");
+        assert!(worker.contains("\n Availability:    Drain\n"), "{worker}");
+    }
+}

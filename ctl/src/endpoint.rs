@@ -1,0 +1,122 @@
+//! Where shoald's control API is: parsing `-H/--host` (or `SHOAL_HOST`) into a unix socket path
+//! or an `http://` base URL, with the default data dir's control socket when none is given.
+
+use anyhow::{Result, bail};
+use reqwest::Url;
+use shoal_api::paths::default_data_dir;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The address of a manager's control API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `unix:///path/to/control.sock`
+    Unix(PathBuf),
+    /// `http://host:port`
+    Http(Url),
+}
+
+impl Endpoint {
+    /// The endpoint named by `-H`/`SHOAL_HOST`, or the local control socket when absent.
+    pub fn from_flag(host: Option<&str>) -> Result<Endpoint> {
+        match host.map(str::trim).filter(|h| !h.is_empty()) {
+            Some(h) => Endpoint::parse(h),
+            None => Ok(Endpoint::Unix(shoal_api::paths::control_socket(
+                &default_data_dir(),
+            ))),
+        }
+    }
+
+    pub fn parse(host: &str) -> Result<Endpoint> {
+        const HINT: &str = "use unix:///path/to/control.sock or http://host:port";
+        if let Some(path) = host.strip_prefix("unix://") {
+            if path.is_empty() {
+                bail!("invalid host {host:?}: the socket path is missing ({HINT})");
+            }
+            return Ok(Endpoint::Unix(PathBuf::from(path)));
+        }
+        if host.starts_with("https://") {
+            bail!("invalid host {host:?}: TLS is not supported yet ({HINT})");
+        }
+        if host.starts_with("http://") {
+            let url =
+                Url::parse(host).map_err(|e| anyhow::anyhow!("invalid host {host:?}: {e}"))?;
+            if url.host_str().is_none_or(str::is_empty) {
+                bail!("invalid host {host:?}: the host name is missing ({HINT})");
+            }
+            if url.query().is_some() || url.fragment().is_some() {
+                bail!("invalid host {host:?}: a query or fragment is not allowed ({HINT})");
+            }
+            return Ok(Endpoint::Http(url));
+        }
+        bail!("invalid host {host:?}: {HINT}")
+    }
+
+    /// The URL requests are built on: the server itself, or a placeholder host for a socket
+    /// (the connection goes to the socket whatever the URL says).
+    pub fn base_url(&self) -> Url {
+        match self {
+            Endpoint::Unix(_) => Url::parse("http://localhost/").expect("static URL"),
+            Endpoint::Http(url) => url.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
+            Endpoint::Http(url) => f.write_str(url.as_str().trim_end_matches('/')),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_unix_and_http_hosts() {
+        assert_eq!(
+            Endpoint::parse("unix:///run/shoal/control.sock").unwrap(),
+            Endpoint::Unix(PathBuf::from("/run/shoal/control.sock"))
+        );
+        let http = Endpoint::parse("http://10.0.0.1:4242").unwrap();
+        assert_eq!(http.to_string(), "http://10.0.0.1:4242");
+        assert_eq!(http.base_url().as_str(), "http://10.0.0.1:4242/");
+    }
+
+    #[test]
+    fn https_says_tls_is_not_supported_yet() {
+        let e = Endpoint::parse("https://m1:4242").unwrap_err().to_string();
+        assert!(e.contains("TLS is not supported yet"), "{e}");
+    }
+
+    #[test]
+    fn rejects_other_forms_with_a_hint() {
+        for bad in ["m1:4242", "tcp://m1:4242", "unix://", "http://"] {
+            let e = Endpoint::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("invalid host"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn default_is_the_control_socket_of_the_default_data_dir() {
+        let Endpoint::Unix(path) = Endpoint::from_flag(None).unwrap() else {
+            panic!("default endpoint must be a unix socket");
+        };
+        assert_eq!(path, default_data_dir().join("control.sock"));
+        assert_eq!(
+            Endpoint::from_flag(Some("  ")).unwrap(),
+            Endpoint::Unix(path)
+        );
+    }
+
+    #[test]
+    fn displays_as_the_user_would_type_it() {
+        assert_eq!(
+            Endpoint::Unix(PathBuf::from("/x/control.sock")).to_string(),
+            "unix:///x/control.sock"
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! Parsing `KEY=VALUE` and `KEY` flag values, with errors that name the flag they came from
+//! (`--env: expected KEY=VALUE, got "FOO"`), so a typo in a long command line is easy to find.
+
+use anyhow::{Result, bail};
+use std::time::Duration;
+
+/// `KEY=VALUE`; the value may be empty and may itself contain `=`.
+pub fn parse_pair(flag: &str, raw: &str) -> Result<(String, String)> {
+    match raw.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => bail!("{flag}: expected KEY=VALUE, got {raw:?}"),
+    }
+}
+
+/// A bare `KEY`, as the `--*-rm` flags take.
+pub fn parse_key(flag: &str, raw: &str) -> Result<String> {
+    if raw.is_empty() || raw.contains('=') {
+        bail!("{flag}: expected a KEY, got {raw:?}");
+    }
+    Ok(raw.to_string())
+}
+
+pub fn parse_pairs(flag: &str, raws: &[String]) -> Result<Vec<(String, String)>> {
+    raws.iter().map(|r| parse_pair(flag, r)).collect()
+}
+
+pub fn parse_keys(flag: &str, raws: &[String]) -> Result<Vec<String>> {
+    raws.iter().map(|r| parse_key(flag, r)).collect()
+}
+
+/// A humane duration (`10s`, `1m30s`).
+pub fn parse_duration(flag: &str, raw: &str) -> Result<Duration> {
+    shoal_api::duration::parse(raw).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}
+
+/// An optional duration flag.
+pub fn parse_opt_duration(flag: &str, raw: Option<&str>) -> Result<Option<Duration>> {
+    raw.map(|r| parse_duration(flag, r)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_split_at_the_first_equals_sign() {
+        assert_eq!(
+            parse_pair("--env", "A=b=c").unwrap(),
+            ("A".to_string(), "b=c".to_string())
+        );
+        assert_eq!(
+            parse_pair("--label", "tier=").unwrap(),
+            ("tier".to_string(), String::new())
+        );
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        assert_eq!(
+            parse_pair("--env", "FOO").unwrap_err().to_string(),
+            "--env: expected KEY=VALUE, got \"FOO\""
+        );
+        assert_eq!(
+            parse_pairs("--label-add", &["a=1".into(), "=x".into()])
+                .unwrap_err()
+                .to_string(),
+            "--label-add: expected KEY=VALUE, got \"=x\""
+        );
+        assert_eq!(
+            parse_key("--env-rm", "A=1").unwrap_err().to_string(),
+            "--env-rm: expected a KEY, got \"A=1\""
+        );
+        let e = parse_duration("--update-delay", "soon")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--update-delay: invalid duration \"soon\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn durations_are_humane() {
+        assert_eq!(
+            parse_opt_duration("--restart-delay", Some("1m30s")).unwrap(),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(parse_opt_duration("--restart-delay", None).unwrap(), None);
+    }
+}

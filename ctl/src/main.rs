@@ -1,0 +1,188 @@
+//! `shoalctl`, the command line client of Shoal (swarmctl-style): parses the command line,
+//! connects to a manager's control API and dispatches to one module per object kind.
+//! Errors print as `Error: <message>` and exit 1; Ctrl-C during a wait exits 130.
+
+mod client;
+mod cmd_cluster;
+mod cmd_node;
+mod cmd_service;
+mod cmd_task;
+mod cmd_version;
+mod convergence;
+mod details;
+mod endpoint;
+mod kv;
+mod ordered_json;
+mod output;
+mod progress;
+mod reltime;
+mod service_flags;
+mod service_inspect;
+mod service_write;
+mod spec_flags;
+mod table;
+mod task_table;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod test_server;
+
+use crate::client::Client;
+use crate::cmd_cluster::ClusterCommand;
+use crate::cmd_node::NodeCommand;
+use crate::cmd_service::ServiceCommand;
+use crate::cmd_task::TaskCommand;
+use crate::endpoint::Endpoint;
+use crate::output::Format;
+use crate::progress::Interrupted;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "shoalctl", version, about = "Control a Shoal cluster")]
+struct Cli {
+    /// Manager to talk to: unix:///path/to/control.sock or http://host:port
+    /// [default: unix://<default data dir>/control.sock]
+    #[arg(
+        short = 'H',
+        long,
+        env = "SHOAL_HOST",
+        global = true,
+        value_name = "ADDR"
+    )]
+    host: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
+    output: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the client and server versions
+    Version,
+    /// Inspect the cluster
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Manage nodes
+    #[command(subcommand)]
+    Node(NodeCommand),
+    /// Manage services
+    #[command(subcommand)]
+    Service(ServiceCommand),
+    /// Inspect tasks
+    #[command(subcommand)]
+    Task(TaskCommand),
+}
+
+/// What every command needs: the connection and the output format.
+pub struct Ctx {
+    pub client: Client,
+    pub format: Format,
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let endpoint = Endpoint::from_flag(cli.host.as_deref())?;
+    let ctx = Ctx {
+        client: Client::new(endpoint)?,
+        format: cli.output,
+    };
+    match &cli.command {
+        Command::Version => cmd_version::run(&ctx).await,
+        Command::Cluster(cmd) => cmd_cluster::run(cmd, &ctx).await,
+        Command::Node(cmd) => cmd_node::run(cmd, &ctx).await,
+        Command::Service(cmd) => cmd_service::run(cmd, &ctx).await,
+        Command::Task(cmd) => cmd_task::run(cmd, &ctx).await,
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<Interrupted>() {
+            Some(interrupted) => {
+                eprintln!("{interrupted}");
+                ExitCode::from(130)
+            }
+            None => {
+                eprintln!("Error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::argv;
+    use clap::CommandFactory;
+
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(argv(&format!("shoalctl {line}")))
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = parse("service ls -o json -H http://m1:4242").unwrap();
+        assert_eq!(cli.output, Format::Json);
+        assert_eq!(cli.host.as_deref(), Some("http://m1:4242"));
+        assert_eq!(parse("-o yaml node ls").unwrap().output, Format::Yaml);
+        assert_eq!(parse("node ls").unwrap().output, Format::Table);
+        assert!(parse("-o xml node ls").is_err());
+    }
+
+    #[test]
+    fn create_takes_hyphen_values_for_command_and_args() {
+        let cli = parse(
+            "service create --name web --image busybox --command sh --command -c \
+             --args 'echo hi' --detach",
+        )
+        .unwrap();
+        let Command::Service(ServiceCommand::Create(args)) = cli.command else {
+            panic!("expected service create");
+        };
+        assert_eq!(args.template.command, ["sh", "-c"]);
+        assert_eq!(args.template.args, ["echo hi"]);
+        assert!(args.wait.detach);
+    }
+
+    #[test]
+    fn negative_replicas_reach_our_check_instead_of_clap() {
+        let cli = parse("service create --name w --image x --replicas -1").unwrap();
+        let Command::Service(ServiceCommand::Create(args)) = cli.command else {
+            panic!("expected service create");
+        };
+        assert_eq!(args.replicas, Some(-1));
+    }
+
+    #[test]
+    fn multi_service_commands_need_at_least_one_service() {
+        assert!(parse("service scale").is_err());
+        assert!(parse("service rm").is_err());
+        assert!(parse("service scale web=2 api=3 -d").is_ok());
+        assert!(parse("service rm web api").is_ok());
+    }
+
+    #[test]
+    fn task_ls_filters() {
+        let cli = parse("task ls --service web --node n1 -a").unwrap();
+        let Command::Task(TaskCommand::Ls { service, node, all }) = cli.command else {
+            panic!("expected task ls");
+        };
+        assert_eq!(
+            (service.as_deref(), node.as_deref(), all),
+            (Some("web"), Some("n1"), true)
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! Waiting for a service to converge after create, update or scale, like the Docker CLI:
+//! `overall progress: 4 out of 6 tasks` whenever the count changes, then
+//! `verify: Service converged`. The counting is in `convergence`; this loop polls the service
+//! and its tasks every 250 ms, gives up after `--timeout`, and leaves the rollout running on
+//! Ctrl-C.
+
+use crate::client::{Client, is_not_found, typed};
+use crate::convergence::{Progress, latest_problem, measure, paused_since};
+use crate::kv::parse_duration;
+use anyhow::{Result, anyhow, bail};
+use clap::Args;
+use shoal_api::{Service, Task};
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+use tokio::time::Instant;
+
+const POLL_EVERY: Duration = Duration::from_millis(250);
+const DEFAULT_TIMEOUT: &str = "5m";
+/// How long the timeout error may spend looking for the latest task error.
+const HISTORY_WAIT: Duration = Duration::from_secs(5);
+
+/// `--detach` and `--timeout`, for every command that changes a service.
+#[derive(Args, Debug, Default)]
+pub struct WaitFlags {
+    /// Return at once instead of waiting for the service to converge
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Stop waiting for convergence after this long [default: 5m]
+    #[arg(long, value_name = "D", conflicts_with = "detach")]
+    pub timeout: Option<String>,
+}
+
+impl WaitFlags {
+    /// How long to wait, or `None` with `--detach`. Read before changing anything, so a bad
+    /// `--timeout` fails early.
+    pub fn wait_for(&self) -> Result<Option<Duration>> {
+        if self.detach {
+            return Ok(None);
+        }
+        let raw = self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT);
+        parse_duration("--timeout", raw).map(Some)
+    }
+}
+
+/// Returned (as an error) when the user pressed Ctrl-C while we waited; `main` prints it and
+/// exits 130, the shell's code for SIGINT.
+#[derive(Debug)]
+pub struct Interrupted {
+    pub service: String,
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Interrupted: the update continues in the background (see: shoalctl service ps {})",
+            self.service
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Prints progress lines: one per change, or one redrawn line on a terminal. Progress goes to
+/// stdout like Docker's, except with `-o json|yaml`, where stdout is kept for the object.
+struct Printer {
+    to_stderr: bool,
+    redraw: bool,
+    last: Option<(u64, u64)>,
+}
+
+impl Printer {
+    fn new(to_stderr: bool) -> Printer {
+        let redraw = if to_stderr {
+            std::io::stderr().is_terminal()
+        } else {
+            std::io::stdout().is_terminal()
+        };
+        Printer {
+            to_stderr,
+            redraw,
+            last: None,
+        }
+    }
+
+    fn write(&self, text: &str) {
+        // Progress is best effort: a closed pipe must not stop the wait.
+        let _ = if self.to_stderr {
+            std::io::stderr().lock().write_all(text.as_bytes())
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|_| out.flush())
+        };
+    }
+
+    fn progress(&mut self, p: Progress) {
+        if self.last == Some((p.running, p.desired)) {
+            return;
+        }
+        self.last = Some((p.running, p.desired));
+        let line = format!("overall progress: {} out of {} tasks", p.running, p.desired);
+        if self.redraw {
+            self.write(&format!("\r{line}\x1b[K"));
+        } else {
+            self.write(&format!("{line}\n"));
+        }
+    }
+
+    /// Ends a redrawn line before anything else is printed.
+    fn finish_line(&self) {
+        if self.redraw && self.last.is_some() {
+            self.write("\n");
+        }
+    }
+
+    fn line(&self, text: &str) {
+        self.finish_line();
+        self.write(&format!("{text}\n"));
+    }
+}
+
+/// Waits until `service` converges, polling its tasks. `service` is the object our change
+/// returned: its version tells our rollout from earlier ones.
+pub async fn wait_until_converged(
+    client: &Client,
+    service: &Service,
+    timeout: Duration,
+    progress_to_stderr: bool,
+) -> Result<()> {
+    let mut printer = Printer::new(progress_to_stderr);
+    let outcome = tokio::select! {
+        r = poll(client, service, timeout, &mut printer) => r,
+        _ = tokio::signal::ctrl_c() => Err(Interrupted { service: service.spec.name.clone() }.into()),
+    };
+    match &outcome {
+        Ok(()) => printer.line("verify: Service converged"),
+        Err(_) => printer.finish_line(),
+    }
+    outcome
+}
+
+async fn poll(
+    client: &Client,
+    posted: &Service,
+    timeout: Duration,
+    printer: &mut Printer,
+) -> Result<()> {
+    let id = posted.id.as_str();
+    let name = &posted.spec.name;
+    let deadline = Instant::now() + timeout;
+    let mut problem: Option<String> = None;
+    loop {
+        let answer = tokio::time::timeout_at(deadline, snapshot(client, id)).await;
+        match answer.unwrap_or_else(|_| Err(anyhow!("shoald did not answer in time"))) {
+            Ok((service, tasks)) => {
+                let p = measure(&service, &tasks);
+                printer.progress(p);
+                if p.converged {
+                    return Ok(());
+                }
+                if let Some(message) = paused_since(&service, posted.meta.version) {
+                    bail!(
+                        "the update of {name} is paused: {message} (see: shoalctl service ps {name})"
+                    );
+                }
+                problem = latest_problem(&service, &tasks).or(problem);
+            }
+            Err(e) if is_not_found(&e) => bail!("service {name} was removed while waiting for it"),
+            // The manager may be electing a leader or restarting: keep trying until the deadline.
+            Err(e) => problem = Some(format!("{e:#}")),
+        }
+        if Instant::now() >= deadline {
+            return Err(not_converged(client, posted, timeout, problem).await);
+        }
+        tokio::time::sleep(POLL_EVERY.min(deadline - Instant::now())).await;
+    }
+}
+
+/// The current service and its current tasks.
+async fn snapshot(client: &Client, id: &str) -> Result<(Service, Vec<Task>)> {
+    let service: Service = typed(&client.get(&["services", id], &[]).await?)?;
+    let tasks: Vec<Task> = typed(&client.get(&["tasks"], &[("service", id)]).await?)?;
+    Ok((service, tasks))
+}
+
+/// The timeout error. Failed tasks usually leave the current list once replaced, so look in
+/// the history too for the most recent error.
+async fn not_converged(
+    client: &Client,
+    posted: &Service,
+    timeout: Duration,
+    seen: Option<String>,
+) -> anyhow::Error {
+    let id = posted.id.as_str();
+    let history = async {
+        let service: Service = typed(&client.get(&["services", id], &[]).await?)?;
+        let all = [("service", id), ("all", "true")];
+        let tasks: Vec<Task> = typed(&client.get(&["tasks"], &all).await?)?;
+        anyhow::Ok(latest_problem(&service, &tasks))
+    };
+    let answer = tokio::time::timeout(HISTORY_WAIT, history).await;
+    let problem = answer.ok().and_then(Result::ok).flatten().or(seen);
+    let within = shoal_api::duration::format(timeout);
+    match problem {
+        Some(p) => anyhow!("service did not converge within {within}: {p}"),
+        None => anyhow!("service did not converge within {within}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{service, task};
+    use crate::test_server::{FakeServer, Reply};
+    use shoal_api::TaskState;
+
+    #[test]
+    fn wait_flags() {
+        let flags = WaitFlags::default();
+        assert_eq!(flags.wait_for().unwrap(), Some(Duration::from_secs(300)));
+        let flags = WaitFlags {
+            detach: true,
+            timeout: None,
+        };
+        assert_eq!(flags.wait_for().unwrap(), None);
+        let flags = WaitFlags {
+            detach: false,
+            timeout: Some("soon".into()),
+        };
+        assert!(
+            flags
+                .wait_for()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--timeout: ")
+        );
+    }
+
+    /// A fake server whose tasks start running on the third poll.
+    #[tokio::test]
+    async fn waits_until_the_tasks_run() {
+        let svc = service("web", 2);
+        let svc_json = serde_json::to_string(&svc).unwrap();
+        let starting = serde_json::to_string(&[
+            task(&svc, 1, TaskState::Running, TaskState::Running),
+            task(&svc, 2, TaskState::Running, TaskState::Starting),
+        ])
+        .unwrap();
+        let running = serde_json::to_string(&[
+            task(&svc, 1, TaskState::Running, TaskState::Running),
+            task(&svc, 2, TaskState::Running, TaskState::Running),
+        ])
+        .unwrap();
+        let polls = std::sync::atomic::AtomicUsize::new(0);
+        let server = FakeServer::start(move |req| {
+            if req.path.starts_with("/v1/services/") {
+                return Reply::json(200, svc_json.clone());
+            }
+            let n = polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Reply::json(
+                200,
+                if n < 2 {
+                    starting.clone()
+                } else {
+                    running.clone()
+                },
+            )
+        })
+        .await;
+        let client = server.client();
+        wait_until_converged(&client, &svc, Duration::from_secs(10), false)
+            .await
+            .unwrap();
+        let task_polls = server
+            .requests()
+            .iter()
+            .filter(|r| r.path == format!("/v1/tasks?service={}", svc.id))
+            .count();
+        assert_eq!(task_polls, 3);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_the_timeout_with_the_latest_error() {
+        let svc = service("web", 1);
+        let svc_json = serde_json::to_string(&svc).unwrap();
+        let mut failed = task(&svc, 1, TaskState::Shutdown, TaskState::Failed);
+        failed.status.err = "task: non-zero exit (1)".into();
+        let current =
+            serde_json::to_string(&[task(&svc, 1, TaskState::Running, TaskState::Starting)])
+                .unwrap();
+        let history = serde_json::to_string(&[failed]).unwrap();
+        let server = FakeServer::start(move |req| {
+            if req.path.starts_with("/v1/services/") {
+                Reply::json(200, svc_json.clone())
+            } else if req.path.contains("all=true") {
+                Reply::json(200, history.clone())
+            } else {
+                Reply::json(200, current.clone())
+            }
+        })
+        .await;
+        let client = server.client();
+        let e = wait_until_converged(&client, &svc, Duration::from_millis(600), false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "service did not converge within 600ms: task: non-zero exit (1)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_removed_service_ends_the_wait() {
+        let svc = service("web", 1);
+        let server = FakeServer::start(|_| {
+            Reply::json(
+                404,
+                r#"{"error":{"code":"not_found","message":"no such service"}}"#,
+            )
+        })
+        .await;
+        let e = wait_until_converged(&server.client(), &svc, Duration::from_secs(5), false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "service web was removed while waiting for it"
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! The command-line flags of `service create` and `service update` (clap definitions only).
+//! Both share [`TemplateFlags`]; `spec_flags` turns either set into a spec change.
+
+use crate::progress::WaitFlags;
+use clap::{Args, ValueEnum};
+use shoal_api::{RestartCondition, UpdateOrder};
+
+/// `--update-order`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OrderFlag {
+    /// Stop the old task before starting its replacement
+    StopFirst,
+    /// Start the replacement before stopping the old task
+    StartFirst,
+}
+
+impl From<OrderFlag> for UpdateOrder {
+    fn from(o: OrderFlag) -> UpdateOrder {
+        match o {
+            OrderFlag::StopFirst => UpdateOrder::StopFirst,
+            OrderFlag::StartFirst => UpdateOrder::StartFirst,
+        }
+    }
+}
+
+/// `--restart-condition`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConditionFlag {
+    /// Never restart
+    None,
+    /// Restart when the task exits with an error
+    OnFailure,
+    /// Restart whenever the task stops
+    Any,
+}
+
+impl From<ConditionFlag> for RestartCondition {
+    fn from(c: ConditionFlag) -> RestartCondition {
+        match c {
+            ConditionFlag::None => RestartCondition::None,
+            ConditionFlag::OnFailure => RestartCondition::OnFailure,
+            ConditionFlag::Any => RestartCondition::Any,
+        }
+    }
+}
+
+/// Task template and rollout flags that create and update share.
+#[derive(Args, Debug, Default)]
+pub struct TemplateFlags {
+    /// Command to run instead of the image's entrypoint; repeat once per element
+    /// (`--command sh --command -c`)
+    #[arg(long = "command", value_name = "C", allow_hyphen_values = true)]
+    pub command: Vec<String>,
+    /// Arguments to the command; repeat once per element
+    #[arg(long = "args", value_name = "A", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Tasks updated at once (0: all at once)
+    #[arg(long, value_name = "N")]
+    pub update_parallelism: Option<u64>,
+    /// Pause between updating batches of tasks (e.g. 10s)
+    #[arg(long, value_name = "D")]
+    pub update_delay: Option<String>,
+    /// Whether a replacement starts before or after its old task stops
+    #[arg(long, value_name = "ORDER")]
+    pub update_order: Option<OrderFlag>,
+    /// When to restart a task that stopped
+    #[arg(long, value_name = "CONDITION")]
+    pub restart_condition: Option<ConditionFlag>,
+    /// Pause before restarting a task (e.g. 5s)
+    #[arg(long, value_name = "D")]
+    pub restart_delay: Option<String>,
+    /// Time a task gets to exit after SIGTERM before it is killed (e.g. 10s)
+    #[arg(long, value_name = "D")]
+    pub stop_grace_period: Option<String>,
+}
+
+/// `service create`
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Service name
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Image to run
+    #[arg(long, value_name = "IMAGE")]
+    pub image: String,
+    /// Number of tasks [default: 1]
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub replicas: Option<i64>,
+    /// Environment variable (repeatable)
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Service label (repeatable)
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+    /// Container label (repeatable)
+    #[arg(long = "container-label", value_name = "K=V")]
+    pub container_labels: Vec<String>,
+    #[command(flatten)]
+    pub template: TemplateFlags,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+/// `service update`
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// Service name, id or unique id prefix
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// Image to run
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Number of tasks
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub replicas: Option<i64>,
+    /// Add or replace an environment variable (repeatable)
+    #[arg(long = "env-add", value_name = "K=V")]
+    pub env_add: Vec<String>,
+    /// Remove an environment variable (repeatable)
+    #[arg(long = "env-rm", value_name = "K")]
+    pub env_rm: Vec<String>,
+    /// Add or replace a service label (repeatable)
+    #[arg(long = "label-add", value_name = "K=V")]
+    pub label_add: Vec<String>,
+    /// Remove a service label (repeatable)
+    #[arg(long = "label-rm", value_name = "K")]
+    pub label_rm: Vec<String>,
+    /// Add or replace a container label (repeatable)
+    #[arg(long = "container-label-add", value_name = "K=V")]
+    pub container_label_add: Vec<String>,
+    /// Remove a container label (repeatable)
+    #[arg(long = "container-label-rm", value_name = "K")]
+    pub container_label_rm: Vec<String>,
+    /// Replace every task even if the spec did not change
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub template: TemplateFlags,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}

@@ -1,0 +1,343 @@
+//! Turning the flags of `service create` and `service update` into a [`ServiceSpec`], on one
+//! code path: both commands reduce their flags to [`SpecChanges`] and apply them, create to a
+//! fresh spec with Shoal's defaults and update to the spec read from the server. A flag not
+//! given changes nothing.
+
+use crate::kv::{parse_keys, parse_opt_duration, parse_pairs};
+use crate::service_flags::{CreateArgs, TemplateFlags, UpdateArgs};
+use anyhow::{Result, bail};
+use shoal_api::validate::validate_service_spec;
+use shoal_api::{
+    ContainerSpec, RestartCondition, ServiceMode, ServiceSpec, TaskTemplate, UpdateOrder,
+    default_stop_grace,
+};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What the flags ask to change; `None` and empty lists leave the spec as it is.
+#[derive(Debug, Default, PartialEq)]
+pub struct SpecChanges {
+    pub image: Option<String>,
+    pub replicas: Option<u64>,
+    pub command: Option<Vec<String>>,
+    pub args: Option<Vec<String>>,
+    pub env_rm: Vec<String>,
+    pub env_add: Vec<(String, String)>,
+    pub labels_rm: Vec<String>,
+    pub labels_add: Vec<(String, String)>,
+    pub container_labels_rm: Vec<String>,
+    pub container_labels_add: Vec<(String, String)>,
+    pub update_parallelism: Option<u64>,
+    pub update_delay: Option<Duration>,
+    pub update_order: Option<UpdateOrder>,
+    pub restart_condition: Option<RestartCondition>,
+    pub restart_delay: Option<Duration>,
+    pub stop_grace_period: Option<Duration>,
+    /// Bump `spec.task.force_update` so every task is replaced.
+    pub force: bool,
+}
+
+/// `--replicas` is read as a signed number so a negative one gets this message, not clap's.
+pub fn parse_replicas(raw: Option<i64>) -> Result<Option<u64>> {
+    match raw {
+        Some(r) if r < 0 => bail!("--replicas: replicas must be >= 0"),
+        Some(r) => Ok(Some(r as u64)),
+        None => Ok(None),
+    }
+}
+
+fn non_empty(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+impl TemplateFlags {
+    fn changes(&self) -> Result<SpecChanges> {
+        Ok(SpecChanges {
+            command: non_empty(&self.command),
+            args: non_empty(&self.args),
+            update_parallelism: self.update_parallelism,
+            update_delay: parse_opt_duration("--update-delay", self.update_delay.as_deref())?,
+            update_order: self.update_order.map(Into::into),
+            restart_condition: self.restart_condition.map(Into::into),
+            restart_delay: parse_opt_duration("--restart-delay", self.restart_delay.as_deref())?,
+            stop_grace_period: parse_opt_duration(
+                "--stop-grace-period",
+                self.stop_grace_period.as_deref(),
+            )?,
+            ..SpecChanges::default()
+        })
+    }
+}
+
+impl SpecChanges {
+    pub fn from_create(args: &CreateArgs) -> Result<SpecChanges> {
+        Ok(SpecChanges {
+            replicas: parse_replicas(args.replicas)?,
+            env_add: parse_pairs("--env", &args.env)?,
+            labels_add: parse_pairs("--label", &args.labels)?,
+            container_labels_add: parse_pairs("--container-label", &args.container_labels)?,
+            ..args.template.changes()?
+        })
+    }
+
+    pub fn from_update(args: &UpdateArgs) -> Result<SpecChanges> {
+        Ok(SpecChanges {
+            image: args.image.clone(),
+            replicas: parse_replicas(args.replicas)?,
+            env_rm: parse_keys("--env-rm", &args.env_rm)?,
+            env_add: parse_pairs("--env-add", &args.env_add)?,
+            labels_rm: parse_keys("--label-rm", &args.label_rm)?,
+            labels_add: parse_pairs("--label-add", &args.label_add)?,
+            container_labels_rm: parse_keys("--container-label-rm", &args.container_label_rm)?,
+            container_labels_add: parse_pairs("--container-label-add", &args.container_label_add)?,
+            force: args.force,
+            ..args.template.changes()?
+        })
+    }
+
+    /// Applies the changes: removals before additions, an added key replaces the old value.
+    pub fn apply(&self, spec: &mut ServiceSpec) {
+        let c = &mut spec.task.container;
+        if let Some(image) = &self.image {
+            c.image = image.clone();
+        }
+        if let Some(command) = &self.command {
+            c.command = command.clone();
+        }
+        if let Some(args) = &self.args {
+            c.args = args.clone();
+        }
+        edit_env(&mut c.env, &self.env_rm, &self.env_add);
+        edit_map(
+            &mut c.labels,
+            &self.container_labels_rm,
+            &self.container_labels_add,
+        );
+        if let Some(grace) = self.stop_grace_period {
+            c.stop_grace_period = grace;
+        }
+        edit_map(&mut spec.labels, &self.labels_rm, &self.labels_add);
+        if let Some(replicas) = self.replicas {
+            spec.mode = ServiceMode::Replicated { replicas };
+        }
+        let restart = &mut spec.task.restart;
+        if let Some(condition) = self.restart_condition {
+            restart.condition = condition;
+        }
+        if let Some(delay) = self.restart_delay {
+            restart.delay = delay;
+        }
+        let update = &mut spec.update;
+        if let Some(parallelism) = self.update_parallelism {
+            update.parallelism = parallelism;
+        }
+        if let Some(delay) = self.update_delay {
+            update.delay = delay;
+        }
+        if let Some(order) = self.update_order {
+            update.order = order;
+        }
+        if self.force {
+            spec.task.force_update += 1;
+        }
+    }
+}
+
+/// `KEY=VALUE` entries: drop the removed keys, replace an added key in place or append it.
+fn edit_env(env: &mut Vec<String>, remove: &[String], add: &[(String, String)]) {
+    let key_of = |entry: &str| entry.split_once('=').map_or(entry, |(k, _)| k).to_string();
+    env.retain(|e| !remove.contains(&key_of(e)));
+    for (key, value) in add {
+        let entry = format!("{key}={value}");
+        match env.iter_mut().find(|e| key_of(e) == *key) {
+            Some(existing) => *existing = entry,
+            None => env.push(entry),
+        }
+    }
+}
+
+fn edit_map(map: &mut BTreeMap<String, String>, remove: &[String], add: &[(String, String)]) {
+    for key in remove {
+        map.remove(key);
+    }
+    for (key, value) in add {
+        map.insert(key.clone(), value.clone());
+    }
+}
+
+/// The spec `service create` sends: Shoal's defaults, then the flags; checked locally so a
+/// mistake is reported before anything reaches the server.
+pub fn new_spec(args: &CreateArgs) -> Result<ServiceSpec> {
+    let mut spec = ServiceSpec {
+        name: args.name.clone(),
+        labels: BTreeMap::new(),
+        task: TaskTemplate {
+            container: ContainerSpec {
+                image: args.image.clone(),
+                stop_grace_period: default_stop_grace(),
+                ..ContainerSpec::default()
+            },
+            ..TaskTemplate::default()
+        },
+        mode: ServiceMode::default(),
+        update: Default::default(),
+    };
+    SpecChanges::from_create(args)?.apply(&mut spec);
+    validate_service_spec(&spec)?;
+    Ok(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::argv;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Create {
+        #[command(flatten)]
+        args: CreateArgs,
+    }
+
+    #[derive(Parser)]
+    struct Update {
+        #[command(flatten)]
+        args: UpdateArgs,
+    }
+
+    /// The spec `service create <line>` would send.
+    fn create(line: &str) -> Result<ServiceSpec> {
+        new_spec(&Create::try_parse_from(argv(&format!("create {line}")))?.args)
+    }
+
+    /// `spec` after `service update <line>`.
+    fn update(spec: &ServiceSpec, line: &str) -> Result<ServiceSpec> {
+        let args = Update::try_parse_from(argv(&format!("update {line}")))?.args;
+        let mut spec = spec.clone();
+        SpecChanges::from_update(&args)?.apply(&mut spec);
+        Ok(spec)
+    }
+
+    fn base() -> ServiceSpec {
+        create("--name web --image nginx:1").unwrap()
+    }
+
+    #[test]
+    fn create_starts_from_shoals_defaults() {
+        let spec = base();
+        assert_eq!(spec.name, "web");
+        assert_eq!(spec.task.container.image, "nginx:1");
+        assert_eq!(spec.replicas(), Some(1));
+        assert_eq!(
+            spec.task.container.stop_grace_period,
+            Duration::from_secs(10)
+        );
+        assert_eq!(spec.task.restart, Default::default());
+        assert_eq!(spec.update, Default::default());
+        assert_eq!(spec.task.force_update, 0);
+        assert!(spec.task.container.command.is_empty());
+    }
+
+    #[test]
+    fn command_and_args_take_one_element_each_and_may_start_with_a_hyphen() {
+        let spec = create(
+            "--name web --image busybox --command sh --command -c --args 'echo hi' --args --verbose",
+        )
+        .unwrap();
+        assert_eq!(spec.task.container.command, ["sh", "-c"]);
+        assert_eq!(spec.task.container.args, ["echo hi", "--verbose"]);
+    }
+
+    #[test]
+    fn create_flags_fill_every_field() {
+        let spec = create(
+            "--name web --image nginx:1 --replicas 3 --env A=1 --env B=x=y --label tier=front \
+             --container-label team=ops --update-parallelism 2 --update-delay 10s \
+             --update-order start-first --restart-condition on-failure --restart-delay 1m30s \
+             --stop-grace-period 3s",
+        )
+        .unwrap();
+        assert_eq!(spec.replicas(), Some(3));
+        assert_eq!(spec.task.container.env, ["A=1", "B=x=y"]);
+        assert_eq!(spec.labels["tier"], "front");
+        assert_eq!(spec.task.container.labels["team"], "ops");
+        assert_eq!(spec.update.parallelism, 2);
+        assert_eq!(spec.update.delay, Duration::from_secs(10));
+        assert_eq!(spec.update.order, UpdateOrder::StartFirst);
+        assert_eq!(spec.task.restart.condition, RestartCondition::OnFailure);
+        assert_eq!(spec.task.restart.delay, Duration::from_secs(90));
+        assert_eq!(
+            spec.task.container.stop_grace_period,
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn negative_replicas_get_a_plain_message() {
+        let e = create("--name web --image x --replicas -1").unwrap_err();
+        assert_eq!(e.to_string(), "--replicas: replicas must be >= 0");
+        let e = update(&base(), "web --replicas -3").unwrap_err();
+        assert_eq!(e.to_string(), "--replicas: replicas must be >= 0");
+    }
+
+    #[test]
+    fn bad_values_name_their_flag_or_field() {
+        let e = create("--name web --image x --env NOVALUE").unwrap_err();
+        assert_eq!(e.to_string(), "--env: expected KEY=VALUE, got \"NOVALUE\"");
+        let e = create("--name web --image x --restart-delay later").unwrap_err();
+        assert!(e.to_string().starts_with("--restart-delay: "), "{e}");
+        let e = create("--name '' --image x").unwrap_err();
+        assert_eq!(e.to_string(), "spec.name: name must not be empty");
+        let e = create("--name web --image x --label shoal.x=1").unwrap_err();
+        assert!(e.to_string().starts_with("spec.labels: "), "{e}");
+        let e = update(&base(), "web --label-rm a=b").unwrap_err();
+        assert_eq!(e.to_string(), "--label-rm: expected a KEY, got \"a=b\"");
+        let e = update(&base(), "web --container-label-add nokey").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--container-label-add: expected KEY=VALUE, got \"nokey\""
+        );
+    }
+
+    #[test]
+    fn update_changes_only_what_is_given() {
+        let before = create(
+            "--name web --image nginx:1 --env A=1 --env B=2 --command nginx --label keep=me",
+        )
+        .unwrap();
+        assert_eq!(update(&before, "web").unwrap(), before);
+        let after = update(
+            &before,
+            "web --image nginx:2 --env-rm A --env-add B=3 --env-add C=4 --label-add new=1 \
+             --container-label-add c=1 --replicas 0 --update-delay 2s",
+        )
+        .unwrap();
+        assert_eq!(after.task.container.image, "nginx:2");
+        assert_eq!(after.task.container.env, ["B=3", "C=4"]);
+        assert_eq!(after.task.container.command, ["nginx"]);
+        assert_eq!(after.labels.len(), 2);
+        assert_eq!(after.task.container.labels["c"], "1");
+        assert_eq!(after.replicas(), Some(0));
+        assert_eq!(after.update.delay, Duration::from_secs(2));
+        assert_eq!(after.task.restart, before.task.restart);
+        let relabeled = update(&after, "web --label-rm keep --container-label-rm c").unwrap();
+        assert_eq!(relabeled.labels.keys().collect::<Vec<_>>(), ["new"]);
+        assert!(relabeled.task.container.labels.is_empty());
+    }
+
+    #[test]
+    fn update_replaces_command_and_args_and_force_bumps_the_counter() {
+        let after = update(&base(), "web --command sh --command -c --args -x --force").unwrap();
+        assert_eq!(after.task.container.command, ["sh", "-c"]);
+        assert_eq!(after.task.container.args, ["-x"]);
+        assert_eq!(after.task.force_update, 1);
+        assert_eq!(update(&after, "web --force").unwrap().task.force_update, 2);
+    }
+
+    #[test]
+    fn detach_and_timeout_exclude_each_other() {
+        assert!(create("--name w --image x --detach --timeout 1m").is_err());
+        let args = Create::try_parse_from(argv("create --name w --image x -d")).unwrap();
+        assert!(args.args.wait.detach);
+    }
+}

@@ -1,0 +1,133 @@
+//! The task table shared by `service ps`, `service inspect` and `task ls`, laid out like
+//! swarmctl's: ID, NAME (`<service>.<slot>`), IMAGE, NODE, DESIRED STATE, CURRENT STATE
+//! (`Running 2 minutes ago`) and ERROR; grouped by slot, newest task first.
+
+use crate::client::{Client, typed};
+use crate::output::{capitalize, decapitalize, short_id, truncate};
+use crate::reltime::ago;
+use crate::table::Table;
+use anyhow::Result;
+use shoal_api::{Node, Task, TaskStatus, Timestamp};
+use std::collections::HashMap;
+
+/// Errors are cut to this many characters so the table stays on one line.
+const ERROR_WIDTH: usize = 40;
+
+/// Node id -> hostname, for the NODE column.
+pub type NodeNames = HashMap<String, String>;
+
+pub fn node_names(nodes: &[Node]) -> NodeNames {
+    nodes
+        .iter()
+        .map(|n| (n.id.to_string(), n.description.hostname.clone()))
+        .collect()
+}
+
+/// Fetches the node list for the NODE column.
+pub async fn fetch_node_names(client: &Client) -> Result<NodeNames> {
+    let nodes: Vec<Node> = typed(&client.get(&["nodes"], &[]).await?)?;
+    Ok(node_names(&nodes))
+}
+
+/// `Running 2 minutes ago`
+pub fn current_state(status: &TaskStatus, now: Timestamp) -> String {
+    format!(
+        "{} {}",
+        capitalize(status.state.as_str()),
+        decapitalize(&ago(status.timestamp, now))
+    )
+}
+
+/// Tasks in display order: by service, then slot, then newest first.
+pub fn sorted(tasks: &[Task]) -> Vec<&Task> {
+    let mut sorted: Vec<&Task> = tasks.iter().collect();
+    sorted.sort_by(|a, b| {
+        (&a.service_name, &a.service_id, a.slot)
+            .cmp(&(&b.service_name, &b.service_id, b.slot))
+            .then(b.meta.created_at.cmp(&a.meta.created_at))
+            .then(a.id.cmp(&b.id))
+    });
+    sorted
+}
+
+pub fn render_tasks(tasks: &[Task], nodes: &NodeNames, now: Timestamp) -> String {
+    let mut table = Table::new(&[
+        "ID",
+        "NAME",
+        "IMAGE",
+        "NODE",
+        "DESIRED STATE",
+        "CURRENT STATE",
+        "ERROR",
+    ]);
+    let mut previous: Option<(&str, u64)> = None;
+    for t in sorted(tasks) {
+        let slot = (t.service_id.as_str(), t.slot);
+        // Older tasks of a slot hang under the newest, as `docker service ps` shows history.
+        let history = if previous == Some(slot) { "\\_ " } else { "" };
+        previous = Some(slot);
+        let node = t.node_id.as_ref().map_or(String::new(), |id| {
+            nodes
+                .get(id.as_str())
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        });
+        table.row(vec![
+            short_id(t.id.as_str()).to_string(),
+            format!("{history}{}.{}", t.service_name, t.slot),
+            t.spec.container.image.clone(),
+            node,
+            capitalize(t.desired_state.as_str()),
+            current_state(&t.status, now),
+            truncate(&t.status.err, ERROR_WIDTH),
+        ]);
+    }
+    table.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{T0, node, service, task};
+    use shoal_api::{NodeId, Role, TaskId, TaskState};
+
+    #[test]
+    fn renders_like_swarmctl_with_history_under_the_newest_task() {
+        let svc = service("web", 2);
+        let mut t1 = task(&svc, 1, TaskState::Running, TaskState::Running);
+        t1.id = TaskId("aaaaaaaaaaaaaaaaaaaaaaaaa".into());
+        t1.node_id = Some(NodeId("n1".into()));
+        t1.meta.created_at = Timestamp(T0.0 + 10_000);
+        let mut old = task(&svc, 1, TaskState::Shutdown, TaskState::Failed);
+        old.id = TaskId("bbbbbbbbbbbbbbbbbbbbbbbbb".into());
+        old.node_id = Some(NodeId("gone".into()));
+        old.status.err =
+            "task: non-zero exit (137): the container was killed by the OOM killer".into();
+        let mut t2 = task(&svc, 2, TaskState::Running, TaskState::Pending);
+        t2.id = TaskId("ccccccccccccccccccccccccc".into());
+        let nodes = node_names(&[node("n1", "host-1", Role::Manager)]);
+        let now = Timestamp(T0.0 + 150_000);
+        let out = render_tasks(&[t2, old, t1], &nodes, now);
+        let expected = "\
+ID             NAME       IMAGE     NODE     DESIRED STATE   CURRENT STATE           ERROR
+aaaaaaaaaaaa   web.1      nginx:1   host-1   Running         Running 2 minutes ago
+bbbbbbbbbbbb   \\_ web.1   nginx:1   gone     Shutdown        Failed 2 minutes ago    task: non-zero exit (137): the containe…
+cccccccccccc   web.2      nginx:1            Running         Pending 2 minutes ago
+";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn current_state_reads_as_a_sentence() {
+        let svc = service("web", 1);
+        let t = task(&svc, 1, TaskState::Running, TaskState::Running);
+        assert_eq!(
+            current_state(&t.status, T0),
+            "Running less than a second ago"
+        );
+        assert_eq!(
+            current_state(&t.status, Timestamp(T0.0 + 3_600_000)),
+            "Running about an hour ago"
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Unit tests of the pure planners, on hand-built states.
+
+mod fixtures;
+mod reaper_plan;
+mod replicated_plan;
+mod scheduler_plan;

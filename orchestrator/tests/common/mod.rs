@@ -1,0 +1,326 @@
+//! Harness for end-to-end tests: real `shoald` processes (each with its own data dir and
+//! port) against the real Docker engine, driven through the REST API, the `shoalctl` binary
+//! and the `docker` CLI. Containers are told apart by their `shoal.node.id` label.
+
+#![allow(dead_code)]
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const IMAGE_1: &str = "shoal-demo:1";
+pub const IMAGE_2: &str = "shoal-demo:2";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Builds the offline demo images once per machine (a no-op when they exist).
+pub fn ensure_images() {
+    let have = Command::new("docker")
+        .args(["image", "inspect", IMAGE_1, IMAGE_2])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !have {
+        let st = Command::new(repo_root().join("examples/images/build.sh"))
+            .status()
+            .expect("run examples/images/build.sh");
+        assert!(st.success(), "building the demo images failed");
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Shoald {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pub hostname: String,
+    child: Option<Child>,
+    pub http: reqwest::Client,
+    pub node_id: String,
+}
+
+impl Shoald {
+    pub async fn start(name: &str) -> Result<Shoald> {
+        ensure_images();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("shoal-{name}-"))
+            .tempdir()?;
+        let mut node = Shoald {
+            dir,
+            port: free_port(),
+            hostname: format!("{name}-{}", std::process::id()),
+            child: None,
+            http: reqwest::Client::new(),
+            node_id: String::new(),
+        };
+        node.spawn()?;
+        node.wait_ready().await?;
+        Ok(node)
+    }
+
+    fn spawn(&mut self) -> Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("shoald.log"))?;
+        let child = Command::new(env!("CARGO_BIN_EXE_shoald"))
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(["--listen-addr", &format!("127.0.0.1:{}", self.port)])
+            .args(["--hostname", &self.hostname])
+            .env("SHOAL_LOG", "info,openraft=warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("spawn shoald")?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.data_dir().join("control.sock")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Waits until the API answers and this node's agent has registered.
+    pub async fn wait_ready(&mut self) -> Result<()> {
+        let hostname = self.hostname.clone();
+        let nodes = eventually("shoald to be ready", Duration::from_secs(20), || async {
+            let nodes = self.get("/v1/nodes").await.ok()?;
+            let me = nodes
+                .as_array()?
+                .iter()
+                .find(|n| {
+                    n["description"]["hostname"] == hostname.as_str()
+                        && n["status"]["state"] == "ready"
+                })?
+                .clone();
+            Some(me)
+        })
+        .await?;
+        self.node_id = nodes["id"].as_str().unwrap_or_default().to_string();
+        Ok(())
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value> {
+        let r = self.http.get(self.url(path)).send().await?;
+        let status = r.status();
+        let body: Value = r.json().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// Sends a request and returns the status code and JSON body (`null` when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(u16, Value)> {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let r = req.send().await?;
+        let status = r.status().as_u16();
+        let text = r.text().await?;
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)?
+        };
+        Ok((status, value))
+    }
+
+    pub async fn create_service(&self, spec: Value) -> Result<Value> {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/services",
+                Some(spec.to_string()),
+            )
+            .await?;
+        if status != 201 {
+            bail!("create service: {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// Applies `change` to the service's spec and posts it with the version read.
+    pub async fn update_service(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Value),
+    ) -> Result<Value> {
+        let svc = self.get(&format!("/v1/services/{name}")).await?;
+        let mut spec = svc["spec"].clone();
+        change(&mut spec);
+        let body = json!({ "version": svc["version"], "spec": spec });
+        let (status, resp) = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/v1/services/{name}"),
+                Some(body.to_string()),
+            )
+            .await?;
+        if status != 200 {
+            bail!("update service: {status}: {resp}");
+        }
+        Ok(resp)
+    }
+
+    pub async fn tasks(&self, service: &str, all: bool) -> Result<Vec<Value>> {
+        let v = self
+            .get(&format!("/v1/tasks?service={service}&all={all}"))
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Running tasks of `service` whose container image is `image`.
+    pub async fn running(&self, service: &str, image: &str) -> Result<usize> {
+        Ok(self
+            .tasks(service, false)
+            .await?
+            .iter()
+            .filter(|t| {
+                t["status"]["state"] == "running" && t["spec"]["container"]["image"] == image
+            })
+            .count())
+    }
+
+    /// This node's containers as (id, name, image, running).
+    pub fn containers(&self) -> Vec<(String, String, String, bool)> {
+        docker_ps(&format!("label=shoal.node.id={}", self.node_id))
+    }
+
+    pub fn running_containers(&self) -> Vec<(String, String, String, bool)> {
+        self.containers().into_iter().filter(|c| c.3).collect()
+    }
+
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub async fn restart(&mut self) -> Result<()> {
+        self.kill9();
+        self.spawn()?;
+        self.wait_ready().await
+    }
+
+    pub fn shoalctl(&self, args: &[&str]) -> std::process::Output {
+        let exe = Path::new(env!("CARGO_BIN_EXE_shoald")).with_file_name("shoalctl");
+        Command::new(exe)
+            .args(["-H", &format!("unix://{}", self.socket().display())])
+            .args(args)
+            .output()
+            .expect("run shoalctl (build it with `cargo build --workspace`)")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("shoald.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Shoald {
+    fn drop(&mut self) {
+        self.kill9();
+        if !self.node_id.is_empty() {
+            let ids: Vec<String> = self.containers().into_iter().map(|c| c.0).collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["rm", "-f"])
+                    .args(&ids)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+        if std::thread::panicking() {
+            eprintln!("--- shoald log ({}) ---\n{}", self.hostname, self.log());
+        }
+    }
+}
+
+pub fn docker_ps(filter: &str) -> Vec<(String, String, String, bool)> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--filter",
+            filter,
+            "--format",
+            "{{.ID}}\t{{.Names}}\t{{.Image}}\t{{.State}}",
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((
+                f.next()?.to_string(),
+                f.next()?.to_string(),
+                f.next()?.to_string(),
+                f.next()? == "running",
+            ))
+        })
+        .collect()
+}
+
+/// Polls `check` until it yields a value or `timeout` passes.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return Ok(v);
+        }
+        if start.elapsed() > timeout {
+            bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A minimal replicated spec running the demo image.
+pub fn spec(name: &str, image: &str, replicas: u64) -> Value {
+    json!({
+        "name": name,
+        "task": {
+            "container": { "image": image, "stop_grace_period": "2s" },
+            "restart": { "delay": "1s" }
+        },
+        "mode": { "replicated": { "replicas": replicas } }
+    })
+}
