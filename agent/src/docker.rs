@@ -20,7 +20,14 @@ use std::time::Duration;
 pub struct DockerExecutor {
     docker: Docker,
     node_id: NodeId,
+    /// Bounds concurrent stop/remove calls: the engine tears a hundred containers down
+    /// faster a few at a time than all at once (creates and starts do best unbounded).
+    teardown: tokio::sync::Semaphore,
 }
+
+/// Concurrent stop/remove calls to the engine (measured with `bench/run.sh`: 100 removals
+/// take 8.2 s all at once, 5.5 s ten at a time).
+const TEARDOWN_CONCURRENCY: usize = 10;
 
 fn status_of(e: &DockerError) -> Option<u16> {
     match e {
@@ -44,7 +51,11 @@ impl DockerExecutor {
         .map_err(runtime)?;
         let docker = docker.negotiate_version().await.map_err(runtime)?;
         docker.ping().await.map_err(runtime)?;
-        Ok(DockerExecutor { docker, node_id })
+        Ok(DockerExecutor {
+            docker,
+            node_id,
+            teardown: tokio::sync::Semaphore::new(TEARDOWN_CONCURRENCY),
+        })
     }
 
     fn body(&self, task: &Task) -> ContainerCreateBody {
@@ -211,6 +222,7 @@ impl Executor for DockerExecutor {
         grace: Duration,
     ) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async move {
+            let _permit = self.teardown.acquire().await;
             let options = StopContainerOptions {
                 t: Some(grace.as_secs().min(i32::MAX as u64) as i32),
                 ..Default::default()
@@ -225,6 +237,7 @@ impl Executor for DockerExecutor {
 
     fn remove<'a>(&'a self, container: &'a str) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async move {
+            let _permit = self.teardown.acquire().await;
             let options = RemoveContainerOptions {
                 force: true,
                 v: true,

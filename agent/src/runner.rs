@@ -1,7 +1,8 @@
 //! One task's life on this node: create the container, start it when desired `running`,
 //! report each state, watch for its exit, stop it (with the grace period) when told to, and
-//! remove it when the task is removed. A finished task is never started again: restarts are
-//! new tasks made by the orchestrator. On agent shutdown the runner leaves the container be.
+//! remove it once stopped on request (a container that failed on its own stays for
+//! inspection until its task is removed). A finished task is never started again: restarts
+//! are new tasks made by the orchestrator. On agent shutdown the container is left running.
 
 use crate::executor::{ContainerInfo, ExecError, Executor};
 use crate::reporter::ReportTx;
@@ -76,8 +77,11 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
         let desired = *r.desired.borrow_and_update();
         let removed = r.removed.is_cancelled();
         if removed || desired >= TaskState::Shutdown {
-            if let Some(c) = &p.container
-                && !p.finished
+            // A container we stop on request goes at once; one that died on its own is kept
+            // (for its logs and exit state) until its task is removed.
+            let stopping = !p.finished && p.container.is_some();
+            if stopping
+                && let Some(c) = &p.container
                 && let Err(e) = r.executor.stop(c, grace).await
             {
                 tracing::warn!(task = %p.task.id, error = %e, "cannot stop container");
@@ -86,7 +90,7 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
                 p.send(&r, TaskState::Shutdown, "shutdown", String::new(), None);
             }
             p.finished = true;
-            if removed || desired >= TaskState::Remove {
+            if removed || stopping || desired >= TaskState::Remove {
                 if let Some(c) = p.container.take()
                     && let Err(e) = r.executor.remove(&c).await
                 {
