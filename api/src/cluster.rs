@@ -22,9 +22,6 @@ pub struct ClusterSpec {
     /// Agents heartbeat this often, in seconds; a node is down after 3 missed periods.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_period_secs: u64,
-    /// Take a Raft snapshot after this many log entries.
-    #[serde(default = "default_snapshot_interval")]
-    pub snapshot_interval: u64,
 }
 
 fn default_history() -> u64 {
@@ -33,9 +30,6 @@ fn default_history() -> u64 {
 fn default_heartbeat() -> u64 {
     5
 }
-fn default_snapshot_interval() -> u64 {
-    10_000
-}
 
 impl Default for ClusterSpec {
     fn default() -> Self {
@@ -43,7 +37,6 @@ impl Default for ClusterSpec {
             name: "default".into(),
             task_history_limit: default_history(),
             heartbeat_period_secs: default_heartbeat(),
-            snapshot_interval: default_snapshot_interval(),
         }
     }
 }

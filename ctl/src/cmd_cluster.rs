@@ -40,11 +40,6 @@ pub fn render_cluster(c: &Cluster, now: Timestamp) -> String {
             " Heartbeat period",
             format!("{}s", c.spec.heartbeat_period_secs),
         )
-        .section("Raft")
-        .field(
-            " Snapshot interval",
-            format!("{} entries", c.spec.snapshot_interval),
-        )
         .section("Join tokens")
         .field(" Worker", c.join_tokens.worker.as_str())
         .field(" Manager", c.join_tokens.manager.as_str())

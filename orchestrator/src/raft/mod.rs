@@ -22,6 +22,10 @@ use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Log entries between snapshots (SwarmKit's default). A cluster setting comes with
+/// multi-manager support.
+pub const SNAPSHOT_INTERVAL: u64 = 10_000;
+
 /// Raft timing: openraft's fast defaults allow sub-second failover.
 pub fn raft_config(snapshot_interval: u64) -> Arc<openraft::Config> {
     let config = openraft::Config {
