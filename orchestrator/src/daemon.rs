@@ -47,7 +47,13 @@ pub async fn run(
     let fresh = existing.is_none();
     let id: Identity = existing.unwrap_or_else(identity::new_identity);
     let store = Store::new();
-    let raft = raft::start(&config.data_dir, id.raft_id, store.clone(), raft::SNAPSHOT_INTERVAL).await?;
+    let raft = raft::start(
+        &config.data_dir,
+        id.raft_id,
+        store.clone(),
+        raft::SNAPSHOT_INTERVAL,
+    )
+    .await?;
     if fresh {
         let members = BTreeMap::from([(
             id.raft_id,
