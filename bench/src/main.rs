@@ -3,6 +3,8 @@
 //! done straight through bollard, then prints both beside Docker Swarm's reference figures.
 //! `bench/run.sh` starts a fresh node and runs this.
 
+mod client;
+mod latency;
 mod raw;
 mod shoal;
 
@@ -26,9 +28,9 @@ pub struct Args {
     /// Update parallelism of the roll (Swarm reference: 10).
     #[arg(long, default_value_t = 10)]
     pub parallelism: u64,
-    /// Containers handled at once by the raw bollard floor.
+    /// Stops and removals at once in the raw floor (the agent's engine bound).
     #[arg(long, default_value_t = 10)]
-    pub raw_concurrency: usize,
+    pub raw_teardown_concurrency: usize,
     /// Skip the raw bollard floor.
     #[arg(long)]
     pub no_raw: bool,
@@ -45,6 +47,12 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "shoal-bench: N={} image={} -> {}",
         args.replicas, args.image, args.image2
+    );
+    let api = client::Api::new(&args.host)?;
+    let latency = latency::run(&api, &args.image, 20).await?;
+    println!(
+        "assignment latency (scheduler proposal -> agent stream, {} samples): median {} ms, max {} ms (target: well under 100 ms)",
+        latency.samples, latency.median_ms, latency.max_ms
     );
     let shoal = shoal::run(&args).await?;
     let raw = if args.no_raw {

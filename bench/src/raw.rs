@@ -1,5 +1,6 @@
-//! The raw floor: the same container work done straight through bollard, `raw_concurrency`
-//! containers at a time, with no orchestration at all.
+//! The raw floor: the same container work done straight through bollard with the same
+//! concurrency Shoal's agent uses (all new containers at once; a roll `parallelism` at a
+//! time; teardown ten at a time, the agent's engine bound), with no orchestration at all.
 
 use crate::{Args, secs};
 use bollard::Docker;
@@ -74,13 +75,14 @@ pub async fn run(args: &Args) -> anyhow::Result<[Duration; 4]> {
         .negotiate_version()
         .await?;
     let n = args.replicas as usize;
-    let c = args.raw_concurrency;
+    let c = args.raw_teardown_concurrency;
+    let roll_c = args.parallelism.max(1) as usize;
     let p = format!("rawbench{}-", std::process::id());
 
     let t = Instant::now();
-    let first = start_many(&docker, &format!("{p}a"), 0..n, &args.image, c).await?;
+    let first = start_many(&docker, &format!("{p}a"), 0..n, &args.image, n).await?;
     let converge = t.elapsed();
-    println!("raw:   create+start {n}, {c} at a time: {}", secs(converge));
+    println!("raw:   create+start {n}, all at once: {}", secs(converge));
 
     // A roll: for each container, stop and remove it, then create and start its replacement.
     let t = Instant::now();
@@ -94,19 +96,16 @@ pub async fn run(args: &Args) -> anyhow::Result<[Duration; 4]> {
             create_start(docker, name, &image2).await
         }
     }))
-    .buffer_unordered(c)
+    .buffer_unordered(roll_c)
     .try_collect()
     .await?;
     let roll = t.elapsed();
-    println!("raw:   replace {n}, {c} at a time: {}", secs(roll));
+    println!("raw:   replace {n}, {roll_c} at a time: {}", secs(roll));
 
     let t = Instant::now();
-    let more = start_many(&docker, &format!("{p}c"), 0..n, &args.image2, c).await?;
+    let more = start_many(&docker, &format!("{p}c"), 0..n, &args.image2, n).await?;
     let scale = t.elapsed();
-    println!(
-        "raw:   create+start {n} more, {c} at a time: {}",
-        secs(scale)
-    );
+    println!("raw:   create+start {n} more, all at once: {}", secs(scale));
 
     let t = Instant::now();
     let all: Vec<String> = rolled.into_iter().chain(more).collect();

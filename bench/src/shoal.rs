@@ -1,91 +1,9 @@
 //! The Shoal side: drive the REST API and poll tasks until each scenario has converged.
 
+use crate::client::Api;
 use crate::{Args, secs};
-use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    fn new(host: &str) -> anyhow::Result<Api> {
-        if let Some(path) = host.strip_prefix("unix://") {
-            Ok(Api {
-                http: reqwest::Client::builder().unix_socket(path).build()?,
-                base: "http://localhost".into(),
-            })
-        } else {
-            Ok(Api {
-                http: reqwest::Client::new(),
-                base: host.trim_end_matches('/').to_string(),
-            })
-        }
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-        let r = req.send().await.context("cannot reach shoald")?;
-        let status = r.status();
-        let text = r.text().await?;
-        if !status.is_success() {
-            bail!("{status}: {text}");
-        }
-        Ok(if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text)?
-        })
-    }
-
-    async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
-            .await
-    }
-
-    async fn delete(&self, path: &str) -> anyhow::Result<Value> {
-        self.send(self.http.delete(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn update(&self, name: &str, change: impl FnOnce(&mut Value)) -> anyhow::Result<()> {
-        let svc = self.get(&format!("/v1/services/{name}")).await?;
-        let mut spec = svc["spec"].clone();
-        change(&mut spec);
-        self.post(
-            &format!("/v1/services/{name}"),
-            json!({"version": svc["version"], "spec": spec}),
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// Waits until `done(tasks)` holds for the service's current tasks.
-    async fn wait(
-        &self,
-        what: &str,
-        service: &str,
-        done: impl Fn(&[Value]) -> bool,
-    ) -> anyhow::Result<()> {
-        let start = Instant::now();
-        loop {
-            let tasks = self.get(&format!("/v1/tasks?service={service}")).await?;
-            if done(tasks.as_array().map(Vec::as_slice).unwrap_or(&[])) {
-                return Ok(());
-            }
-            if start.elapsed() > Duration::from_secs(600) {
-                bail!("{what} did not converge within 10 minutes");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
 
 fn running_with(tasks: &[Value], image: &str) -> usize {
     tasks
@@ -155,7 +73,7 @@ pub async fn run(args: &Args) -> anyhow::Result<[Duration; 4]> {
         if left == 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let remove = t.elapsed();
     println!(

@@ -43,9 +43,16 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| dialable(local).to_string());
 
-    let existing = identity::load(&config.data_dir)?;
-    let fresh = existing.is_none();
-    let id: Identity = existing.unwrap_or_else(identity::new_identity);
+    // The identity is saved before Raft starts, and a node whose Raft was never initialized
+    // initializes now: a crash at any point of the first start leaves a node that can start.
+    let id: Identity = match identity::load(&config.data_dir)? {
+        Some(id) => id,
+        None => {
+            let id = identity::new_identity();
+            identity::save(&config.data_dir, &id)?;
+            id
+        }
+    };
     let store = Store::new();
     let raft = raft::start(
         &config.data_dir,
@@ -54,7 +61,9 @@ pub async fn run(
         raft::SNAPSHOT_INTERVAL,
     )
     .await?;
-    if fresh {
+    if raft.is_initialized().await? {
+        tracing::info!(node = %id.node_id, "resuming from {}", config.data_dir.display());
+    } else {
         let members = BTreeMap::from([(
             id.raft_id,
             Member {
@@ -62,16 +71,10 @@ pub async fn run(
                 node_id: id.node_id.clone(),
             },
         )]);
-        match raft.initialize(members).await {
-            Ok(()) => tracing::info!(node = %id.node_id, "created a new cluster"),
-            Err(openraft::error::RaftError::APIError(
-                openraft::error::InitializeError::NotAllowed(_),
-            )) => tracing::info!("raft log already initialized"),
-            Err(e) => return Err(e).context("cannot initialize the cluster"),
-        }
-        identity::save(&config.data_dir, &id)?;
-    } else {
-        tracing::info!(node = %id.node_id, "resuming from {}", config.data_dir.display());
+        raft.initialize(members)
+            .await
+            .context("cannot initialize the cluster")?;
+        tracing::info!(node = %id.node_id, "created a new cluster");
     }
 
     let writer = Writer::raft(raft.clone());
