@@ -2,7 +2,7 @@
 //! when this manager becomes leader and has applied everything committed before it, and stops
 //! them the moment it is no longer leader.
 
-use crate::controllers::{drive, orchestrator::Orchestrator, reaper::Reaper, scheduler::Scheduler};
+use crate::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler};
 use crate::dispatcher::Dispatcher;
 use crate::raft::{Raft, RaftId, Writer};
 use crate::store::{Action, Store};
@@ -92,12 +92,12 @@ impl Leadership {
                 token.clone(),
             ));
             tokio::spawn(drive(
-                Scheduler::default(),
+                scheduler::controller(),
                 store.clone(),
                 writer.clone(),
                 token.clone(),
             ));
-            tokio::spawn(drive(Reaper::default(), store, writer, token));
+            tokio::spawn(drive(reaper::controller(), store, writer, token));
         }
     }
 }

@@ -2,9 +2,7 @@
 //! scaled down, and the removed tasks are reaped once the (simulated) agent stops them.
 
 use shoal_api::*;
-use shoal_orchestrator::controllers::{
-    drive, orchestrator::Orchestrator, reaper::Reaper, scheduler::Scheduler,
-};
+use shoal_orchestrator::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler};
 use shoal_orchestrator::raft::Writer;
 use shoal_orchestrator::store::{Action, Store};
 use std::time::Duration;
@@ -67,13 +65,13 @@ async fn service_becomes_placed_tasks_and_scale_down_is_reaped() {
         stop.clone(),
     ));
     tokio::spawn(drive(
-        Scheduler::default(),
+        scheduler::controller(),
         store.clone(),
         writer.clone(),
         stop.clone(),
     ));
     tokio::spawn(drive(
-        Reaper::default(),
+        reaper::controller(),
         store.clone(),
         writer.clone(),
         stop.clone(),

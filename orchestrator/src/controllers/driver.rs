@@ -3,7 +3,7 @@
 //! for, resync periodically, and never stop on an error.
 
 use crate::raft::Writer;
-use crate::store::{Action, Event, State, Store};
+use crate::store::{Action, Event, Object, State, Store};
 use shoal_api::Timestamp;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -44,6 +44,46 @@ pub trait Controller: Send + 'static {
     fn is_dirty(&self) -> bool;
     /// Plans for what is dirty and clears it. Pure: reads `state`, does no I/O.
     fn plan(&mut self, state: &State, now: Timestamp) -> Plan;
+}
+
+/// A controller that replans the whole state with a pure `plan` whenever an event touches an
+/// object it is `interested` in. Enough when planning is cheap and has no timers.
+pub struct WholeState {
+    pub name: &'static str,
+    pub interested: fn(&Object) -> bool,
+    pub plan: fn(&State) -> Vec<Action>,
+    pub dirty: bool,
+}
+
+impl Controller for WholeState {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Reset => self.dirty = true,
+            Event::Commit { changes, .. } => {
+                self.dirty |= changes.iter().any(|c| (self.interested)(c.object()));
+            }
+        }
+    }
+
+    fn mark_all(&mut self) {
+        self.dirty = true;
+    }
+
+    fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    fn plan(&mut self, state: &State, _now: Timestamp) -> Plan {
+        self.dirty = false;
+        Plan {
+            actions: (self.plan)(state),
+            wake_at: None,
+        }
+    }
 }
 
 pub async fn drive<C: Controller>(

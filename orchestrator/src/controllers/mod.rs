@@ -9,7 +9,7 @@ pub mod replicated;
 pub mod scheduler;
 mod task_factory;
 
-pub use driver::{Controller, Plan, drive};
+pub use driver::{Controller, Plan, WholeState, drive};
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,9 @@
 //! The task reaper: deletes tasks that are done with. A task desired `remove` goes once it no
 //! longer runs anywhere; finished tasks beyond the cluster's history limit per slot go too.
 
-use super::driver::{Controller, Plan};
-use crate::store::{Action, Event, Object, State};
-use shoal_api::{ServiceId, Task, TaskState, Timestamp};
+use super::driver::WholeState;
+use crate::store::{Action, Object, State};
+use shoal_api::{ServiceId, Task, TaskState};
 use std::collections::HashMap;
 
 /// Tasks to delete. Pure.
@@ -33,46 +33,23 @@ pub fn plan(state: &State, history_limit: usize) -> Vec<Action> {
     actions
 }
 
-#[derive(Default)]
-pub struct Reaper {
-    dirty: bool,
-}
-
-impl Controller for Reaper {
-    fn name(&self) -> &'static str {
-        "reaper"
-    }
-
-    fn observe(&mut self, event: &Event) {
-        match event {
-            Event::Reset => self.dirty = true,
-            Event::Commit { changes, .. } => {
-                self.dirty |= changes.iter().any(|c| match c.object() {
-                    Object::Task(t) => t.desired_state > TaskState::Running,
-                    Object::Cluster(_) => true,
-                    _ => false,
-                });
-            }
-        }
-    }
-
-    fn mark_all(&mut self) {
-        self.dirty = true;
-    }
-
-    fn is_dirty(&self) -> bool {
-        self.dirty
-    }
-
-    fn plan(&mut self, state: &State, _now: Timestamp) -> Plan {
-        self.dirty = false;
-        let limit = state
-            .cluster
-            .as_ref()
-            .map_or(5, |c| c.spec.task_history_limit) as usize;
-        Plan {
-            actions: plan(state, limit),
-            wake_at: None,
-        }
+/// The reaper controller: replans when a task stops being desired running or the cluster
+/// settings change.
+pub fn controller() -> WholeState {
+    WholeState {
+        name: "reaper",
+        interested: |o| match o {
+            Object::Task(t) => t.desired_state > TaskState::Running,
+            Object::Cluster(_) => true,
+            _ => false,
+        },
+        plan: |state| {
+            let limit = state
+                .cluster
+                .as_ref()
+                .map_or(5, |c| c.spec.task_history_limit);
+            plan(state, limit as usize)
+        },
+        dirty: false,
     }
 }

@@ -2,9 +2,9 @@
 //! why it refused a node, then ranking that spreads a service's tasks and then total load.
 //! It is the only writer of `node_id` (and of the `pending`/`assigned` status).
 
-use super::driver::{Controller, Plan};
-use crate::store::{Action, Event, Object, State};
-use shoal_api::{Node, NodeId, ServiceId, Task, TaskState, Timestamp};
+use super::driver::WholeState;
+use crate::store::{Action, Object, State};
+use shoal_api::{Node, NodeId, ServiceId, Task, TaskState};
 use std::collections::HashMap;
 
 /// One reason a node may be unsuitable for a task.
@@ -115,43 +115,16 @@ fn explain(nodes: usize, refused: &[usize]) -> String {
     format!("no suitable node ({})", reasons.join(", "))
 }
 
-/// Reacts to new tasks and to node changes.
-#[derive(Default)]
-pub struct Scheduler {
-    dirty: bool,
-}
-
-impl Controller for Scheduler {
-    fn name(&self) -> &'static str {
-        "scheduler"
-    }
-
-    fn observe(&mut self, event: &Event) {
-        match event {
-            Event::Reset => self.dirty = true,
-            Event::Commit { changes, .. } => {
-                self.dirty |= changes.iter().any(|c| match c.object() {
-                    Object::Task(t) => needs_placement(t) || t.status.state.is_terminal(),
-                    Object::Node(_) => true,
-                    _ => false,
-                });
-            }
-        }
-    }
-
-    fn mark_all(&mut self) {
-        self.dirty = true;
-    }
-
-    fn is_dirty(&self) -> bool {
-        self.dirty
-    }
-
-    fn plan(&mut self, state: &State, _now: Timestamp) -> Plan {
-        self.dirty = false;
-        Plan {
-            actions: plan(state),
-            wake_at: None,
-        }
+/// The scheduler controller: replans whenever a task may need placing or a node changed.
+pub fn controller() -> WholeState {
+    WholeState {
+        name: "scheduler",
+        interested: |o| match o {
+            Object::Task(t) => needs_placement(t) || t.status.state.is_terminal(),
+            Object::Node(_) => true,
+            _ => false,
+        },
+        plan,
+        dirty: false,
     }
 }
