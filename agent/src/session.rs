@@ -50,23 +50,22 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
     let worker = Worker::new(executor.clone(), status_tx, shutdown.clone());
     let mut backoff = Duration::from_millis(100);
     let mut attempt = 0usize;
+    // The managers the agent knows, refreshed at each registration.
+    let mut managers = config.managers.clone();
     while !shutdown.is_cancelled() {
-        let manager = &config.managers[attempt % config.managers.len()];
+        let manager = managers[attempt % managers.len()].clone();
         attempt += 1;
         let started = tokio::time::Instant::now();
-        match session(
-            &http,
-            manager,
-            &config,
-            &*executor,
-            &worker,
-            &session_tx,
-            &shutdown,
-        )
-        .await
-        {
-            Ok(()) => {}
-            Err(e) => tracing::warn!(manager, error = %e, "session with manager ended"),
+        let ctx = Ctx {
+            http: &http,
+            config: &config,
+            executor: &*executor,
+            worker: &worker,
+            session_tx: &session_tx,
+            shutdown: &shutdown,
+        };
+        if let Err(e) = session(ctx, &manager, &mut managers).await {
+            tracing::warn!(manager, error = %e, "session with manager ended");
         }
         session_tx.send_replace(None);
         if started.elapsed() > Duration::from_secs(10) {
@@ -80,15 +79,28 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
     }
 }
 
+struct Ctx<'a> {
+    http: &'a reqwest::Client,
+    config: &'a AgentConfig,
+    executor: &'a dyn Executor,
+    worker: &'a Worker,
+    session_tx: &'a watch::Sender<Option<SessionInfo>>,
+    shutdown: &'a CancellationToken,
+}
+
 async fn session(
-    http: &reqwest::Client,
+    ctx: Ctx<'_>,
     manager: &str,
-    config: &AgentConfig,
-    executor: &dyn Executor,
-    worker: &Worker,
-    session_tx: &watch::Sender<Option<SessionInfo>>,
-    shutdown: &CancellationToken,
+    managers: &mut Vec<String>,
 ) -> Result<(), SessionError> {
+    let Ctx {
+        http,
+        config,
+        executor,
+        worker,
+        session_tx,
+        shutdown,
+    } = ctx;
     let mut description = executor.describe().await?;
     description.hostname = config.hostname.clone();
     let reg: RegisterResponse = http
@@ -104,6 +116,9 @@ async fn session(
         .json()
         .await?;
     tracing::info!(manager, "registered with manager");
+    if !reg.managers.is_empty() {
+        *managers = reg.managers.clone();
+    }
     session_tx.send_replace(Some(SessionInfo {
         manager: manager.to_string(),
         session_id: reg.session_id.clone(),

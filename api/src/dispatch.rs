@@ -22,6 +22,9 @@ pub struct RegisterRequest {
 pub struct RegisterResponse {
     pub session_id: String,
     pub heartbeat_period_ms: u64,
+    /// Base URLs of all managers, so the agent can move to another when its own dies.
+    #[serde(default)]
+    pub managers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -44,3 +44,21 @@ pub struct TaskFilter {
     #[serde(default)]
     pub all: bool,
 }
+
+/// `POST /v1/join`: a new node asks to join with a token; the token decides its role.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub token: String,
+    pub hostname: String,
+    /// Address the joining node serves on (managers).
+    #[serde(default)]
+    pub addr: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JoinResponse {
+    pub node_id: crate::NodeId,
+    pub role: crate::Role,
+    /// Base URLs of the cluster's managers, e.g. `http://10.0.0.1:4242`.
+    pub managers: Vec<String>,
+}

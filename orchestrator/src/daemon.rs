@@ -15,6 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Clone, Debug)]
@@ -27,6 +28,15 @@ pub struct Config {
     pub docker_host: Option<String>,
     /// Run this node's agent (off only in tests of the manager alone).
     pub agent: bool,
+    /// Join an existing cluster instead of creating one (empty data dir only).
+    pub join: Option<Join>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Join {
+    /// A manager's address, `host:port`.
+    pub addr: String,
+    pub token: String,
 }
 
 pub async fn run(
@@ -45,14 +55,27 @@ pub async fn run(
 
     // The identity is saved before Raft starts, and a node whose Raft was never initialized
     // initializes now: a crash at any point of the first start leaves a node that can start.
-    let id: Identity = match identity::load(&config.data_dir)? {
-        Some(id) => id,
-        None => {
+    let id: Identity = match (identity::load(&config.data_dir)?, &config.join) {
+        (Some(id), None) => id,
+        (Some(id), Some(_)) => anyhow::bail!(
+            "{} already belongs to a cluster (this is node {}): start without --join-addr, or join with an empty --data-dir",
+            config.data_dir.display(),
+            id.node_id
+        ),
+        (None, Some(join)) => {
+            let id = join_cluster(join, &config.hostname, &advertise).await?;
+            identity::save(&config.data_dir, &id)?;
+            id
+        }
+        (None, None) => {
             let id = identity::new_identity();
             identity::save(&config.data_dir, &id)?;
             id
         }
     };
+    if id.role == shoal_api::Role::Worker {
+        return run_worker(config, id, listener, shutdown).await;
+    }
     let store = Store::new();
     let raft = raft::start(
         &config.data_dir,
@@ -87,29 +110,9 @@ pub async fn run(
         dispatcher: dispatcher_rx,
     });
 
-    let socket_path = shoal_api::paths::control_socket(&config.data_dir);
-    let _ = std::fs::remove_file(&socket_path);
-    let unix = UnixListener::bind(&socket_path)
-        .with_context(|| format!("cannot bind {}", socket_path.display()))?;
-    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))?;
-    tracing::info!(tcp = %local, unix = %socket_path.display(), "serving the API");
-
     let mut tasks = tokio::task::JoinSet::new();
-    let stop = shutdown.clone();
-    let tcp_app = app.clone();
-    tasks.spawn(async move {
-        axum::serve(listener, tcp_app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-            .context("tcp server")
-    });
-    let stop = shutdown.clone();
-    tasks.spawn(async move {
-        axum::serve(unix, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-            .context("unix server")
-    });
+    let socket_path = serve(&mut tasks, app, listener, &config.data_dir, &shutdown)?;
+    tracing::info!(tcp = %local, unix = %socket_path.display(), "serving the API");
     let leadership = Leadership {
         raft: raft.clone(),
         raft_id: id.raft_id,
@@ -135,17 +138,113 @@ pub async fn run(
         tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
     }
 
-    // Any part ending early (a bind error, say) stops the whole node.
+    let result = run_until_first_ends(tasks, &shutdown).await;
+    let _ = raft.shutdown().await;
+    let _ = std::fs::remove_file(&socket_path);
+    result
+}
+
+/// Serves `app` on the TCP listener and on the owner-only control socket of `data_dir`.
+fn serve(
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+    app: axum::Router,
+    listener: TcpListener,
+    data_dir: &std::path::Path,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<PathBuf> {
+    let socket_path = shoal_api::paths::control_socket(data_dir);
+    let _ = std::fs::remove_file(&socket_path);
+    let unix = UnixListener::bind(&socket_path)
+        .with_context(|| format!("cannot bind {}", socket_path.display()))?;
+    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))?;
+    let stop = shutdown.clone();
+    let tcp_app = app.clone();
+    tasks.spawn(async move {
+        axum::serve(listener, tcp_app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+            .context("tcp server")
+    });
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        axum::serve(unix, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+            .context("unix server")
+    });
+    Ok(socket_path)
+}
+
+/// Waits for the first part to end (a bind error, say, or shutdown), then stops them all.
+async fn run_until_first_ends(
+    mut tasks: JoinSet<anyhow::Result<()>>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
     let first = tasks.join_next().await;
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
-    let _ = raft.shutdown().await;
-    let _ = std::fs::remove_file(&socket_path);
     match first {
         Some(Ok(r)) => r,
         Some(Err(e)) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Asks a manager to admit this node; the token decides the role.
+async fn join_cluster(join: &Join, hostname: &str, advertise: &str) -> anyhow::Result<Identity> {
+    let url = format!("http://{}/v1/join", join.addr);
+    let req = shoal_api::rest::JoinRequest {
+        token: join.token.clone(),
+        hostname: hostname.to_string(),
+        addr: Some(advertise.to_string()),
+    };
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .json(&req)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the manager at {}", join.addr))?;
+    if !resp.status().is_success() {
+        let status = resp.status();
+        let message = match resp.json::<shoal_api::rest::ErrorBody>().await {
+            Ok(b) => b.error.message,
+            Err(_) => status.to_string(),
+        };
+        anyhow::bail!("cannot join the cluster through {}: {message}", join.addr);
+    }
+    let joined: shoal_api::rest::JoinResponse = resp.json().await?;
+    tracing::info!(node = %joined.node_id, role = ?joined.role, "joined the cluster");
+    Ok(Identity {
+        node_id: joined.node_id,
+        raft_id: 0,
+        role: joined.role,
+        managers: joined.managers,
+    })
+}
+
+/// A worker runs only its agent. Its API answers that control requests go to a manager.
+async fn run_worker(
+    config: Config,
+    id: Identity,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let app = crate::http::worker_router(id.managers.clone());
+    let mut tasks = JoinSet::new();
+    let socket_path = serve(&mut tasks, app, listener, &config.data_dir, &shutdown)?;
+    tracing::info!(node = %id.node_id, managers = ?id.managers, "running as a worker");
+    let agent = AgentConfig {
+        managers: id.managers.clone(),
+        node_id: id.node_id.clone(),
+        hostname: config.hostname.clone(),
+        docker_host: config.docker_host.clone(),
+        addr: config.advertise_addr.clone(),
+    };
+    let stop = shutdown.clone();
+    tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
+    let result = run_until_first_ends(tasks, &shutdown).await;
+    let _ = std::fs::remove_file(&socket_path);
+    result
 }
 
 /// A wildcard listen address is not dialable: use loopback for the local agent.

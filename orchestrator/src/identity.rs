@@ -1,13 +1,23 @@
-//! This node's identity in its data dir: Shoal node id and Raft id, created once.
+//! This node's identity in its data dir: Shoal node id, Raft id and role, created once (at
+//! cluster creation or when joining).
 
 use serde::{Deserialize, Serialize};
-use shoal_api::NodeId;
+use shoal_api::{NodeId, Role};
 use std::path::Path;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Identity {
     pub node_id: NodeId,
     pub raft_id: u64,
+    #[serde(default = "manager")]
+    pub role: Role,
+    /// Managers a worker reports to (base URLs), as last learned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managers: Vec<String>,
+}
+
+fn manager() -> Role {
+    Role::Manager
 }
 
 const FILE: &str = "node.json";
@@ -21,12 +31,19 @@ pub fn load(data_dir: &Path) -> anyhow::Result<Option<Identity>> {
     }
 }
 
+/// The identity of the first manager of a new cluster.
 pub fn new_identity() -> Identity {
     Identity {
         node_id: NodeId::random(),
-        // Raft ids only need to be unique within the cluster; 0 is avoided for readability.
-        raft_id: rand::random::<u64>() >> 1 | 1,
+        raft_id: new_raft_id(),
+        role: Role::Manager,
+        managers: Vec::new(),
     }
+}
+
+/// Raft ids only need to be unique within the cluster; 0 is avoided for readability.
+pub fn new_raft_id() -> u64 {
+    rand::random::<u64>() >> 1 | 1
 }
 
 /// Writes the identity durably (temp file, fsync, rename).

@@ -25,7 +25,8 @@ struct Args {
     /// Address other nodes use to reach this one (default: the listen address).
     #[arg(long)]
     advertise_addr: Option<String>,
-    /// Join an existing cluster through this manager (comes with multi-manager support).
+    /// Join an existing cluster through this manager (`host:port`); the token decides the
+    /// role. Only on an empty data dir.
     #[arg(long, requires = "join_token")]
     join_addr: Option<String>,
     /// Token for --join-addr.
@@ -46,11 +47,6 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    if args.join_addr.is_some() {
-        anyhow::bail!(
-            "--join-addr is not supported yet: this version of shoald runs single-manager clusters only"
-        );
-    }
     let data_dir = args
         .data_dir
         .unwrap_or_else(shoal_api::paths::default_data_dir);
@@ -81,6 +77,10 @@ async fn main() -> anyhow::Result<()> {
         advertise_addr: args.advertise_addr,
         docker_host: args.docker_host,
         agent: true,
+        join: args
+            .join_addr
+            .zip(args.join_token)
+            .map(|(addr, token)| daemon::Join { addr, token }),
     };
     daemon::run(config, listener, shutdown).await
 }

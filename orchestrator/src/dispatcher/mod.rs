@@ -25,6 +25,8 @@ pub use assignments::assignment_stream;
 pub enum DispatchError {
     #[error("unknown session for node {0}: register again")]
     UnknownSession(NodeId),
+    #[error("node {0} is not part of this cluster: join it with a token first")]
+    UnknownNode(NodeId),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("the dispatcher is shutting down")]
@@ -90,10 +92,12 @@ impl Dispatcher {
     }
 
     pub async fn register(&self, req: RegisterRequest) -> Result<RegisterResponse, DispatchError> {
-        let role = if req.node_id == self.local_node {
-            Role::Manager
-        } else {
-            Role::Worker
+        // Nodes exist once they joined; only this manager's own agent may create its node.
+        let known = self.store.read().nodes.get(&req.node_id).map(|n| n.role);
+        let role = match known {
+            Some(role) => role,
+            None if req.node_id == self.local_node => Role::Manager,
+            None => return Err(DispatchError::UnknownNode(req.node_id)),
         };
         self.writer
             .write(vec![Action::RegisterNode {
@@ -125,6 +129,7 @@ impl Dispatcher {
         Ok(RegisterResponse {
             session_id,
             heartbeat_period_ms: self.heartbeat_period().as_millis() as u64,
+            managers: crate::raft::manager_urls(&self.store),
         })
     }
 

@@ -91,6 +91,9 @@ impl From<DispatchError> for ApiError {
             DispatchError::UnknownSession(_) => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unknown_session", e.to_string())
             }
+            DispatchError::UnknownNode(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "permission_denied", e.to_string())
+            }
             DispatchError::Write(w) => w.into(),
             DispatchError::ShuttingDown => ApiError::unavailable(e.to_string()),
         }

@@ -4,6 +4,7 @@
 mod agent_routes;
 mod cluster;
 mod error;
+mod join;
 mod json;
 mod nodes;
 mod raft_routes;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/tasks", get(tasks::list))
         .route("/v1/tasks/{id}", get(tasks::get))
+        .route("/v1/join", post(join::join))
         .route("/v1/dispatcher/register", post(agent_routes::register))
         .route("/v1/dispatcher/heartbeat", post(agent_routes::heartbeat))
         .route("/v1/dispatcher/assignments", get(agent_routes::assignments))
@@ -72,4 +74,25 @@ async fn version() -> axum::Json<serde_json::Value> {
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found(format!("no such endpoint: {}", uri.path()))
+}
+
+/// What a worker serves: its version, and a plain answer that control requests belong to a
+/// manager.
+pub fn worker_router(managers: Vec<String>) -> Router {
+    let message = format!(
+        "this node is a worker: send control requests to a manager ({})",
+        managers.join(", ")
+    );
+    Router::new()
+        .route("/v1/version", get(version))
+        .fallback(move || {
+            let message = message.clone();
+            async move {
+                ApiError::new(
+                    axum::http::StatusCode::MISDIRECTED_REQUEST,
+                    "not_a_manager",
+                    message,
+                )
+            }
+        })
 }

@@ -40,6 +40,17 @@ pub fn raft_config(snapshot_interval: u64) -> Arc<openraft::Config> {
     Arc::new(config.validate().expect("static raft config is valid"))
 }
 
+/// Base URLs of the managers in the current Raft membership.
+pub fn manager_urls(store: &Store) -> Vec<String> {
+    store
+        .applied()
+        .membership
+        .membership()
+        .nodes()
+        .map(|(_, m)| format!("http://{}", m.addr))
+        .collect()
+}
+
 /// Opens the data dir's raft database and starts a Raft node feeding `store`.
 pub async fn start(
     data_dir: &Path,

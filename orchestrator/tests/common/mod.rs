@@ -52,25 +52,58 @@ pub struct Shoald {
     child: Option<Child>,
     pub http: reqwest::Client,
     pub node_id: String,
+    /// Extra flags, e.g. `--join-addr`.
+    args: Vec<String>,
+    /// Where to ask whether this node is ready: itself, or for a worker its manager.
+    api_port: u16,
 }
 
 impl Shoald {
     pub async fn start(name: &str) -> Result<Shoald> {
+        let mut node = Self::new(name, Vec::new(), None)?;
+        node.spawn()?;
+        node.wait_ready().await?;
+        Ok(node)
+    }
+
+    /// Starts a node that joins `manager`'s cluster with `token` as a worker.
+    pub async fn start_worker(name: &str, manager: &Shoald, token: &str) -> Result<Shoald> {
+        let args = vec![
+            "--join-addr".to_string(),
+            format!("127.0.0.1:{}", manager.port),
+            "--join-token".to_string(),
+            token.to_string(),
+        ];
+        let mut node = Self::new(name, args, Some(manager.port))?;
+        node.spawn()?;
+        node.wait_ready().await?;
+        Ok(node)
+    }
+
+    /// A node that is not started yet.
+    pub fn new(name: &str, args: Vec<String>, api_port: Option<u16>) -> Result<Shoald> {
         ensure_images();
         let dir = tempfile::Builder::new()
             .prefix(&format!("shoal-{name}-"))
             .tempdir()?;
-        let mut node = Shoald {
+        let port = free_port();
+        Ok(Shoald {
             dir,
-            port: free_port(),
+            port,
             hostname: format!("{name}-{}", std::process::id()),
             child: None,
             http: reqwest::Client::new(),
             node_id: String::new(),
-        };
-        node.spawn()?;
-        node.wait_ready().await?;
-        Ok(node)
+            args,
+            api_port: api_port.unwrap_or(port),
+        })
+    }
+
+    /// Runs shoald to completion (for starts that must fail); returns its exit status and log.
+    pub fn run_to_exit(&mut self) -> Result<(std::process::ExitStatus, String)> {
+        self.spawn()?;
+        let status = self.child.take().unwrap().wait()?;
+        Ok((status, self.log()))
     }
 
     fn spawn(&mut self) -> Result<()> {
@@ -83,6 +116,7 @@ impl Shoald {
             .arg(self.data_dir())
             .args(["--listen-addr", &format!("127.0.0.1:{}", self.port)])
             .args(["--hostname", &self.hostname])
+            .args(&self.args)
             .env("SHOAL_LOG", "info,openraft=warn")
             .stdout(Stdio::null())
             .stderr(log)
@@ -107,8 +141,10 @@ impl Shoald {
     /// Waits until the API answers and this node's agent has registered.
     pub async fn wait_ready(&mut self) -> Result<()> {
         let hostname = self.hostname.clone();
+        let nodes_url = format!("http://127.0.0.1:{}/v1/nodes", self.api_port);
         let nodes = eventually("shoald to be ready", Duration::from_secs(20), || async {
-            let nodes = self.get("/v1/nodes").await.ok()?;
+            let r = self.http.get(&nodes_url).send().await.ok()?;
+            let nodes: Value = r.json().await.ok()?;
             let me = nodes
                 .as_array()?
                 .iter()

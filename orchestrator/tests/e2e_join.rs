@@ -1,0 +1,88 @@
+//! Joining: a worker joins with the worker token and runs its share of a service; a wrong
+//! token is refused with a clear message and nothing is created.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn a_worker_joins_and_takes_its_share_of_tasks() -> anyhow::Result<()> {
+    let manager = Shoald::start("mgr").await?;
+    let cluster = manager.get("/v1/cluster").await?;
+    let token = cluster["join_tokens"]["worker"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = Shoald::start_worker("wrk", &manager, &token).await?;
+
+    let nodes = manager.get("/v1/nodes").await?;
+    let me = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == worker.node_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(me["role"], "worker");
+    assert_eq!(me["status"]["state"], "ready");
+    assert!(me.get("manager_status").is_none());
+
+    manager.create_service(spec("spread", IMAGE_1, 4)).await?;
+    eventually("4 running", WAIT, || async {
+        (manager.running("spread", IMAGE_1).await.ok()? == 4).then_some(())
+    })
+    .await?;
+    assert_eq!(manager.running_containers().len(), 2, "manager's share");
+    assert_eq!(worker.running_containers().len(), 2, "worker's share");
+
+    // A worker does not take control requests.
+    let (status, body) = worker
+        .call(reqwest::Method::GET, "/v1/services", None)
+        .await?;
+    assert_eq!(status, 421, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("worker")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_join_token_is_refused_and_nothing_is_created() -> anyhow::Result<()> {
+    let manager = Shoald::start("mgr2").await?;
+    let cluster = manager.get("/v1/cluster").await?;
+    let worker_token = cluster["join_tokens"]["worker"].as_str().unwrap();
+    // Same shape, wrong secret.
+    let (prefix, _) = worker_token.rsplit_once('-').unwrap();
+    let wrong = format!("{prefix}-0000000000000000000000000");
+    let args = vec![
+        "--join-addr".into(),
+        format!("127.0.0.1:{}", manager.port),
+        "--join-token".into(),
+        wrong,
+    ];
+    let mut intruder = Shoald::new("intruder", args, Some(manager.port))?;
+    let (status, log) = intruder.run_to_exit()?;
+    assert!(!status.success());
+    assert!(log.contains("invalid join token"), "{log}");
+    assert!(!intruder.data_dir().join("node.json").exists());
+    let nodes = manager.get("/v1/nodes").await?;
+    assert_eq!(nodes.as_array().unwrap().len(), 1);
+
+    let args = vec![
+        "--join-addr".into(),
+        format!("127.0.0.1:{}", manager.port),
+        "--join-token".into(),
+        "not-a-token".into(),
+    ];
+    let mut garbage = Shoald::new("garbage", args, Some(manager.port))?;
+    let (status, log) = garbage.run_to_exit()?;
+    assert!(!status.success());
+    assert!(log.contains("malformed join token"), "{log}");
+    Ok(())
+}
