@@ -55,6 +55,16 @@ pub struct JoinRequest {
     pub addr: Option<String>,
 }
 
+/// `POST /v1/join/raft`: a manager admitted by `/v1/join` asks to be added to Raft, once its
+/// own Raft server answers at `addr`. The token is checked again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RaftJoinRequest {
+    pub token: String,
+    pub node_id: crate::NodeId,
+    pub raft_id: u64,
+    pub addr: String,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JoinResponse {
     pub node_id: crate::NodeId,

@@ -57,6 +57,8 @@ pub async fn run(
     // initializes now: a crash at any point of the first start leaves a node that can start.
     let id: Identity = match (identity::load(&config.data_dir)?, &config.join) {
         (Some(id), None) => id,
+        // A manager whose raft join did not finish may be started again with the same flags.
+        (Some(id), Some(_)) if id.pending_raft_join.is_some() => id,
         (Some(id), Some(_)) => anyhow::bail!(
             "{} already belongs to a cluster (this is node {}): start without --join-addr, or join with an empty --data-dir",
             config.data_dir.display(),
@@ -86,6 +88,8 @@ pub async fn run(
     .await?;
     if raft.is_initialized().await? {
         tracing::info!(node = %id.node_id, "resuming from {}", config.data_dir.display());
+    } else if id.pending_raft_join.is_some() {
+        tracing::info!(node = %id.node_id, "admitted as a manager; joining raft");
     } else {
         let members = BTreeMap::from([(
             id.raft_id,
@@ -108,6 +112,7 @@ pub async fn run(
         raft: raft.clone(),
         raft_id: id.raft_id,
         dispatcher: dispatcher_rx,
+        http: reqwest::Client::new(),
     });
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -126,6 +131,15 @@ pub async fn run(
         leadership.run(stop).await;
         Ok(())
     });
+    if id.pending_raft_join.is_some() {
+        let stop = shutdown.clone();
+        tasks.spawn(join_raft(
+            config.data_dir.clone(),
+            id.clone(),
+            advertise.clone(),
+            stop,
+        ));
+    }
     if config.agent {
         let agent = AgentConfig {
             managers: vec![format!("http://{}", dialable(local))],
@@ -214,12 +228,63 @@ async fn join_cluster(join: &Join, hostname: &str, advertise: &str) -> anyhow::R
     }
     let joined: shoal_api::rest::JoinResponse = resp.json().await?;
     tracing::info!(node = %joined.node_id, role = ?joined.role, "joined the cluster");
+    let manager = joined.role == shoal_api::Role::Manager;
     Ok(Identity {
         node_id: joined.node_id,
-        raft_id: 0,
+        raft_id: if manager { identity::new_raft_id() } else { 0 },
         role: joined.role,
         managers: joined.managers,
+        pending_raft_join: manager.then(|| identity::PendingJoin {
+            addr: join.addr.clone(),
+            token: join.token.clone(),
+        }),
     })
+}
+
+/// Asks the cluster to add this admitted manager to Raft (its Raft server already answers),
+/// retrying until it succeeds, then records that the join is complete.
+async fn join_raft(
+    data_dir: PathBuf,
+    mut id: Identity,
+    advertise: String,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let Some(pending) = id.pending_raft_join.clone() else {
+        return Ok(());
+    };
+    let req = shoal_api::rest::RaftJoinRequest {
+        token: pending.token.clone(),
+        node_id: id.node_id.clone(),
+        raft_id: id.raft_id,
+        addr: advertise,
+    };
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/v1/join/raft", pending.addr);
+    loop {
+        let sent = http.post(&url).json(&req).send().await;
+        match sent {
+            Ok(r) if r.status().is_success() => break,
+            Ok(r) if r.status().is_client_error() => {
+                let message = match r.json::<shoal_api::rest::ErrorBody>().await {
+                    Ok(b) => b.error.message,
+                    Err(e) => e.to_string(),
+                };
+                anyhow::bail!("the cluster refused to add this manager to raft: {message}");
+            }
+            Ok(r) => tracing::warn!(status = %r.status(), "joining raft failed; retrying"),
+            Err(e) => tracing::warn!(error = %e, "joining raft failed; retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+    }
+    id.pending_raft_join = None;
+    identity::save(&data_dir, &id)?;
+    tracing::info!("joined raft as a voting manager");
+    // Keep running: this task ending would stop the node.
+    shutdown.cancelled().await;
+    Ok(())
 }
 
 /// A worker runs only its agent. Its API answers that control requests go to a manager.

@@ -14,6 +14,15 @@ pub struct Identity {
     /// Managers a worker reports to (base URLs), as last learned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managers: Vec<String>,
+    /// A manager admitted to the cluster but not yet added to Raft: where and how to ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_raft_join: Option<PendingJoin>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingJoin {
+    pub addr: String,
+    pub token: String,
 }
 
 fn manager() -> Role {
@@ -38,6 +47,7 @@ pub fn new_identity() -> Identity {
         raft_id: new_raft_id(),
         role: Role::Manager,
         managers: Vec::new(),
+        pending_raft_join: None,
     }
 }
 

@@ -81,6 +81,7 @@ impl From<WriteError> for ApiError {
             WriteError::Store(s) => s.into(),
             WriteError::NotLeader { .. } => ApiError::unavailable(e.to_string()),
             WriteError::Raft(m) => ApiError::unavailable(format!("raft: {m}")),
+            WriteError::NoQuorum(_) => ApiError::unavailable(e.to_string()),
         }
     }
 }

@@ -4,25 +4,21 @@
 use super::AppState;
 use super::error::ApiError;
 use super::json::Body;
+use crate::raft::Member;
 use crate::store::Action;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shoal_api::rest::{JoinRequest, JoinResponse};
+use openraft::ChangeMembers;
+use shoal_api::rest::{JoinRequest, JoinResponse, RaftJoinRequest};
 use shoal_api::{NodeDescription, NodeId, NodeState, NodeStatus, Role, Timestamp};
+use std::collections::BTreeSet;
 
 pub async fn join(
     State(st): State<AppState>,
     Body(req): Body<JoinRequest>,
 ) -> Result<Json<JoinResponse>, ApiError> {
     let role = role_for(&st, &req.token)?;
-    if role == Role::Manager {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "unimplemented",
-            "joining as a manager is not supported yet: join as a worker",
-        ));
-    }
     if req.hostname.trim().is_empty() {
         return Err(ApiError::invalid("hostname", "hostname must not be empty"));
     }
@@ -49,6 +45,67 @@ pub async fn join(
         role,
         managers: crate::raft::manager_urls(&st.store),
     }))
+}
+
+/// `POST /v1/join/raft`: adds an admitted manager to Raft, first as a learner that catches
+/// up, then as a voter. Idempotent: a manager already in the membership is left as it is.
+pub async fn join_raft(
+    State(st): State<AppState>,
+    Body(req): Body<RaftJoinRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if role_for(&st, &req.token)? != Role::Manager {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            "only the manager join token admits a node to raft",
+        ));
+    }
+    let known = st.store.read().nodes.get(&req.node_id).map(|n| n.role);
+    if known != Some(Role::Manager) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            format!(
+                "node {} was not admitted as a manager: join first",
+                req.node_id
+            ),
+        ));
+    }
+    if req.raft_id == 0 {
+        return Err(ApiError::invalid("raft_id", "raft_id must not be 0"));
+    }
+    let member = Member {
+        addr: req.addr,
+        node_id: req.node_id,
+    };
+    add_manager(&st, req.raft_id, member).await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+/// Adds a manager to Raft: first as a learner that catches up, then as a voter.
+async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), ApiError> {
+    let voters: BTreeSet<u64> = st
+        .raft
+        .metrics()
+        .borrow()
+        .membership_config
+        .membership()
+        .voter_ids()
+        .collect();
+    if voters.contains(&raft_id) {
+        return Ok(());
+    }
+    let raft_err =
+        |e: String| ApiError::unavailable(format!("cannot add the manager to raft: {e}"));
+    st.raft
+        .add_learner(raft_id, member, true)
+        .await
+        .map_err(|e| raft_err(e.to_string()))?;
+    st.raft
+        .change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([raft_id])), false)
+        .await
+        .map_err(|e| raft_err(e.to_string()))?;
+    Ok(())
 }
 
 fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {

@@ -4,6 +4,7 @@
 mod agent_routes;
 mod cluster;
 mod error;
+mod forward;
 mod join;
 mod json;
 mod nodes;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub raft_id: RaftId,
     /// The dispatcher while this manager leads.
     pub dispatcher: watch::Receiver<Option<Arc<Dispatcher>>>,
+    /// For relaying requests to the leader.
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tasks", get(tasks::list))
         .route("/v1/tasks/{id}", get(tasks::get))
         .route("/v1/join", post(join::join))
+        .route("/v1/join/raft", post(join::join_raft))
         .route("/v1/dispatcher/register", post(agent_routes::register))
         .route("/v1/dispatcher/heartbeat", post(agent_routes::heartbeat))
         .route("/v1/dispatcher/assignments", get(agent_routes::assignments))
@@ -65,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/raft/vote", post(raft_routes::vote))
         .route("/v1/raft/snapshot", post(raft_routes::snapshot))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forward::to_leader,
+        ))
         .with_state(state)
 }
 

@@ -17,7 +17,12 @@ pub enum WriteError {
     NotLeader { leader: Option<Member> },
     #[error("raft: {0}")]
     Raft(String),
+    #[error("the write was not committed within {0:?}: no quorum of managers is reachable")]
+    NoQuorum(std::time::Duration),
 }
+
+/// How long a write may wait for a quorum before the caller is told there is none.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn leader_hint(leader: &Option<Member>) -> String {
     match leader {
@@ -52,7 +57,10 @@ impl Writer {
     pub async fn write(&self, actions: Vec<Action>) -> Result<u64, WriteError> {
         let cmd = Command::new(actions);
         match &self.0 {
-            Inner::Raft(raft) => match raft.client_write(cmd).await {
+            Inner::Raft(raft) => match tokio::time::timeout(WRITE_TIMEOUT, raft.client_write(cmd))
+                .await
+                .map_err(|_| WriteError::NoQuorum(WRITE_TIMEOUT))?
+            {
                 Ok(resp) => Ok(resp.data.0?),
                 Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
                     Err(WriteError::NotLeader {

@@ -80,6 +80,20 @@ impl Shoald {
         Ok(node)
     }
 
+    /// Starts a manager that joins the cluster of `via` with the manager token.
+    pub async fn start_manager(name: &str, via: &Shoald, token: &str) -> Result<Shoald> {
+        let args = vec![
+            "--join-addr".to_string(),
+            format!("127.0.0.1:{}", via.port),
+            "--join-token".to_string(),
+            token.to_string(),
+        ];
+        let mut node = Self::new(name, args, None)?;
+        node.spawn()?;
+        node.wait_ready().await?;
+        Ok(node)
+    }
+
     /// A node that is not started yet.
     pub fn new(name: &str, args: Vec<String>, api_port: Option<u16>) -> Result<Shoald> {
         ensure_images();
@@ -257,6 +271,12 @@ impl Shoald {
         self.containers().into_iter().filter(|c| c.3).collect()
     }
 
+    /// Starts a killed node again without waiting for it to be ready.
+    pub fn respawn(&mut self) -> Result<()> {
+        self.args.clear();
+        self.spawn()
+    }
+
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
@@ -264,8 +284,11 @@ impl Shoald {
         }
     }
 
+    /// Kills the node with SIGKILL and starts it again on the same data dir (without join
+    /// flags: it is a member now).
     pub async fn restart(&mut self) -> Result<()> {
         self.kill9();
+        self.args.clear();
         self.spawn()?;
         self.wait_ready().await
     }

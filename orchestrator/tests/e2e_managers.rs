@@ -1,0 +1,158 @@
+//! Three managers over real Raft between real processes: joining with the manager token,
+//! writes through followers, kill -9 of the leader, loss of quorum, and a restart of every
+//! manager, with every acknowledged write checked at the end.
+
+mod common;
+
+use anyhow::Result;
+use common::*;
+use reqwest::Method;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The index (in `nodes`) of the manager that leads, asked of `ask`.
+async fn leader(nodes: &[Shoald], ask: &Shoald) -> Option<usize> {
+    let list = ask.get("/v1/nodes").await.ok()?;
+    let id = list
+        .as_array()?
+        .iter()
+        .find(|n| n["manager_status"]["leader"] == true)?["id"]
+        .as_str()?
+        .to_string();
+    nodes.iter().position(|n| n.node_id == id)
+}
+
+/// Creates an empty service named `name` through `via`; true when acknowledged.
+async fn write(via: &Shoald, name: &str) -> bool {
+    let body = spec(name, IMAGE_1, 0).to_string();
+    matches!(
+        via.call(Method::POST, "/v1/services", Some(body)).await,
+        Ok((201, _))
+    )
+}
+
+async fn service_names(via: &Shoald) -> Result<Vec<String>> {
+    let list = via.get("/v1/services").await?;
+    Ok(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["spec"]["name"].as_str().unwrap().to_string())
+        .collect())
+}
+
+#[tokio::test]
+async fn three_managers_survive_leader_loss_and_keep_every_acknowledged_write() -> Result<()> {
+    let first = Shoald::start("ha1").await?;
+    let token = first.get("/v1/cluster").await?["join_tokens"]["manager"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = Shoald::start_manager("ha2", &first, &token).await?;
+    let third = Shoald::start_manager("ha3", &first, &token).await?;
+    let mut m = vec![first, second, third];
+
+    let nodes = m[1].get("/v1/nodes").await?;
+    let statuses: Vec<&Value> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["manager_status"])
+        .collect();
+    assert_eq!(statuses.len(), 3, "{nodes}");
+    assert_eq!(statuses.iter().filter(|s| s["leader"] == true).count(), 1);
+    assert!(
+        statuses.iter().all(|s| s["reachability"] == "reachable"),
+        "{nodes}"
+    );
+    assert!(
+        nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["role"] == "manager")
+    );
+
+    // Writes through any manager are forwarded to the leader.
+    let mut acked = Vec::new();
+    for (i, node) in m.iter().enumerate() {
+        let name = format!("before{i}");
+        assert!(write(node, &name).await, "write through manager {i}");
+        acked.push(name);
+    }
+
+    // kill -9 the leader: a survivor accepts writes again within a few seconds.
+    let l = leader(&m, &m[0]).await.expect("a leader");
+    m[l].kill9();
+    let survivors: Vec<usize> = (0..3).filter(|i| *i != l).collect();
+    let killed_at = Instant::now();
+    let mut failover = None;
+    let mut n = 0;
+    while killed_at.elapsed() < WAIT {
+        let via = &m[survivors[n % 2]];
+        let name = format!("during{n}");
+        if write(via, &name).await {
+            failover.get_or_insert(killed_at.elapsed());
+            acked.push(name);
+            if acked.len() >= 8 {
+                break;
+            }
+        }
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failover = failover.expect("no write accepted after the leader died");
+    eprintln!("first write accepted {failover:?} after the leader was killed");
+    let new_leader = leader(&m, &m[survivors[0]]).await.expect("a new leader");
+    assert_ne!(new_leader, l);
+
+    // The old leader comes back as a follower and catches up.
+    m[l].restart().await?;
+    assert!(write(&m[l], "after-rejoin").await);
+    acked.push("after-rejoin".into());
+
+    // Two managers down: the last one answers promptly that there is no quorum.
+    let lone = (new_leader + 1) % 3;
+    for (i, node) in m.iter_mut().enumerate() {
+        if i != lone {
+            node.kill9();
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let asked = Instant::now();
+    let (status, body) = m[lone]
+        .call(
+            Method::POST,
+            "/v1/services",
+            Some(spec("lost", IMAGE_1, 0).to_string()),
+        )
+        .await?;
+    assert_eq!(status, 503, "{body}");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("quorum") || msg.contains("leader"), "{msg}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(6),
+        "answered after {:?}",
+        asked.elapsed()
+    );
+
+    // Every manager killed and started again: nothing acknowledged is lost.
+    m[lone].kill9();
+    for node in m.iter_mut() {
+        node.respawn()?;
+    }
+    let names = eventually("a leader after a full restart", WAIT, || async {
+        service_names(&m[0]).await.ok()
+    })
+    .await?;
+    for name in &acked {
+        assert!(
+            names.contains(name),
+            "acknowledged write {name} was lost; have {names:?}"
+        );
+    }
+    assert!(!names.contains(&"lost".to_string()));
+    Ok(())
+}
