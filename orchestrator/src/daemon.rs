@@ -79,11 +79,13 @@ pub async fn run(
         return run_worker(config, id, listener, shutdown).await;
     }
     let store = Store::new();
+    let contacts = raft::PeerContacts::default();
     let raft = raft::start(
         &config.data_dir,
         id.raft_id,
         store.clone(),
         raft::SNAPSHOT_INTERVAL,
+        contacts.clone(),
     )
     .await?;
     if raft.is_initialized().await? {
@@ -113,6 +115,8 @@ pub async fn run(
         raft_id: id.raft_id,
         dispatcher: dispatcher_rx,
         http: reqwest::Client::new(),
+        membership_lock: Default::default(),
+        contacts,
     });
 
     let mut tasks = tokio::task::JoinSet::new();

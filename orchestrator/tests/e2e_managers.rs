@@ -50,9 +50,22 @@ async fn three_managers_survive_leader_loss_and_keep_every_acknowledged_write() 
         .as_str()
         .unwrap()
         .to_string();
-    let second = Shoald::start_manager("ha2", &first, &token).await?;
-    let third = Shoald::start_manager("ha3", &first, &token).await?;
-    let mut m = vec![first, second, third];
+    // Both join at once: membership changes must be serialized by the leader.
+    let (second, third) = tokio::join!(
+        Shoald::start_manager("ha2", &first, &token),
+        Shoald::start_manager("ha3", &first, &token)
+    );
+    let mut m = vec![first, second?, third?];
+    eventually("three voting managers", WAIT, || async {
+        let nodes = m[0].get("/v1/nodes").await.ok()?;
+        let voting = nodes
+            .as_array()?
+            .iter()
+            .filter(|n| n["manager_status"]["reachability"] == "reachable")
+            .count();
+        (voting == 3).then_some(())
+    })
+    .await?;
 
     let nodes = m[1].get("/v1/nodes").await?;
     let statuses: Vec<&Value> = nodes

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use openraft::ChangeMembers;
+use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
 use shoal_api::rest::{JoinRequest, JoinResponse, RaftJoinRequest};
 use shoal_api::{NodeDescription, NodeId, NodeState, NodeStatus, Role, Timestamp};
 use std::collections::BTreeSet;
@@ -82,8 +83,10 @@ pub async fn join_raft(
     Ok(Json(serde_json::json!({})))
 }
 
-/// Adds a manager to Raft: first as a learner that catches up, then as a voter.
+/// Adds a manager to Raft: first as a learner that catches up, then as a voter. Membership
+/// changes are made one at a time: Raft refuses a change while another is in progress.
 async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), ApiError> {
+    let _one_at_a_time = st.membership_lock.lock().await;
     let voters: BTreeSet<u64> = st
         .raft
         .metrics()
@@ -101,11 +104,18 @@ async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), 
         .add_learner(raft_id, member, true)
         .await
         .map_err(|e| raft_err(e.to_string()))?;
-    st.raft
-        .change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([raft_id])), false)
-        .await
-        .map_err(|e| raft_err(e.to_string()))?;
-    Ok(())
+    // A change made through another manager may still be in flight: wait for it.
+    for _ in 0..50 {
+        let change = ChangeMembers::AddVoterIds(BTreeSet::from([raft_id]));
+        match st.raft.change_membership(change, false).await {
+            Ok(_) => return Ok(()),
+            Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(
+                ChangeMembershipError::InProgress(_),
+            ))) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(e) => return Err(raft_err(e.to_string())),
+        }
+    }
+    Err(raft_err("another membership change did not finish".into()))
 }
 
 fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {

@@ -34,6 +34,10 @@ pub struct AppState {
     pub dispatcher: watch::Receiver<Option<Arc<Dispatcher>>>,
     /// For relaying requests to the leader.
     pub http: reqwest::Client,
+    /// Serializes Raft membership changes made through this manager.
+    pub membership_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Which peers answered Raft RPCs lately (meaningful on the leader).
+    pub contacts: crate::raft::PeerContacts,
 }
 
 impl AppState {

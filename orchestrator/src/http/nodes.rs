@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use shoal_api::rest::NodeUpdate;
 use shoal_api::{ManagerStatus, Node};
+use std::collections::BTreeSet;
 
 pub(super) fn find(st: &AppState, r: &str) -> Result<Node, ApiError> {
     let s = st.store.read();
@@ -22,30 +23,30 @@ pub(super) fn find(st: &AppState, r: &str) -> Result<Node, ApiError> {
     .cloned()
 }
 
-/// Fills `manager_status` for nodes that are Raft members.
+/// Fills `manager_status` for nodes that are Raft members. Requests reach the leader (see
+/// `forward`), which hears from every reachable manager several times a second.
 fn with_manager_status(st: &AppState, mut nodes: Vec<Node>) -> Vec<Node> {
     let metrics = st.raft.metrics().borrow().clone();
     let leader = metrics.current_leader;
-    let replication = metrics.replication.clone();
-    for (raft_id, member) in metrics.membership_config.membership().nodes() {
-        if let Some(n) = nodes.iter_mut().find(|n| n.id == member.node_id) {
-            let reachable = *raft_id == st.raft_id
-                || Some(*raft_id) == leader
-                || replication
-                    .as_ref()
-                    .is_some_and(|r| r.get(raft_id).is_some_and(|m| m.is_some()));
-            n.manager_status = Some(ManagerStatus {
-                leader: Some(*raft_id) == leader,
-                reachability: if reachable {
-                    "reachable"
-                } else {
-                    "unreachable"
-                }
-                .into(),
-                addr: member.addr.clone(),
-                raft_id: *raft_id,
-            });
-        }
+    let membership = metrics.membership_config.membership();
+    let voters: BTreeSet<u64> = membership.voter_ids().collect();
+    for (raft_id, member) in membership.nodes() {
+        let Some(n) = nodes.iter_mut().find(|n| n.id == member.node_id) else {
+            continue;
+        };
+        let reachable = *raft_id == st.raft_id || st.contacts.is_reachable(*raft_id);
+        // A learner is still catching up and does not count toward quorum yet.
+        let reachability = match (voters.contains(raft_id), reachable) {
+            (false, _) => "joining",
+            (true, true) => "reachable",
+            (true, false) => "unreachable",
+        };
+        n.manager_status = Some(ManagerStatus {
+            leader: Some(*raft_id) == leader,
+            reachability: reachability.into(),
+            addr: member.addr.clone(),
+            raft_id: *raft_id,
+        });
     }
     nodes
 }

@@ -13,7 +13,7 @@ mod writer;
 
 pub use db::Db;
 pub use log_store::LogStore;
-pub use network::Network;
+pub use network::{Network, PeerContacts};
 pub use state_machine::StateMachine;
 pub use types::{Member, Raft, RaftId, TypeConfig};
 pub use writer::{WriteError, Writer};
@@ -57,6 +57,7 @@ pub async fn start(
     raft_id: RaftId,
     store: Store,
     snapshot_interval: u64,
+    contacts: PeerContacts,
 ) -> anyhow::Result<Raft> {
     let path = data_dir.join("raft.redb");
     let db = Arc::new(tokio::task::spawn_blocking(move || Db::open(&path)).await??);
@@ -65,7 +66,7 @@ pub async fn start(
     let raft = Raft::new(
         raft_id,
         raft_config(snapshot_interval),
-        Network::new(),
+        Network::new(contacts),
         log,
         sm,
     )

@@ -12,24 +12,48 @@ use openraft::raft::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Makes one [`Peer`] per target manager; all share one HTTP connection pool.
-#[derive(Clone)]
-pub struct Network {
-    http: reqwest::Client,
-}
+/// When each peer last answered a Raft RPC. The leader talks to every peer several times a
+/// second, so on the leader this tells which managers are reachable now.
+#[derive(Clone, Default)]
+pub struct PeerContacts(Arc<Mutex<HashMap<RaftId, Instant>>>);
 
-impl Network {
-    pub fn new() -> Self {
-        Network {
-            http: reqwest::Client::new(),
-        }
+/// A peer that answered within this long is reachable.
+const REACHABLE_WITHIN: Duration = Duration::from_secs(1);
+
+impl PeerContacts {
+    fn record(&self, peer: RaftId) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(peer, Instant::now());
+    }
+
+    pub fn is_reachable(&self, peer: RaftId) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&peer)
+            .is_some_and(|t| t.elapsed() < REACHABLE_WITHIN)
     }
 }
 
-impl Default for Network {
-    fn default() -> Self {
-        Self::new()
+/// Makes one [`Peer`] per target manager; all share one HTTP connection pool.
+#[derive(Clone, Default)]
+pub struct Network {
+    http: reqwest::Client,
+    contacts: PeerContacts,
+}
+
+impl Network {
+    pub fn new(contacts: PeerContacts) -> Self {
+        Network {
+            http: reqwest::Client::new(),
+            contacts,
+        }
     }
 }
 
@@ -41,6 +65,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             http: self.http.clone(),
             target,
             base: format!("http://{}/v1/raft", node.addr),
+            contacts: self.contacts.clone(),
         }
     }
 }
@@ -49,6 +74,7 @@ pub struct Peer {
     http: reqwest::Client,
     target: RaftId,
     base: String,
+    contacts: PeerContacts,
 }
 
 impl Peer {
@@ -81,6 +107,7 @@ impl Peer {
             .json()
             .await
             .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        self.contacts.record(self.target);
         result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 }
