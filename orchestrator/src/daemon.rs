@@ -30,6 +30,8 @@ pub struct Config {
     pub agent: bool,
     /// Join an existing cluster instead of creating one (empty data dir only).
     pub join: Option<Join>,
+    /// Restart this manager as the only member of a new cluster, keeping its state.
+    pub force_new_cluster: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +80,11 @@ pub async fn run(
     if id.role == shoal_api::Role::Worker {
         return run_worker(config, id, listener, shutdown).await;
     }
+    let recovered = if config.force_new_cluster {
+        Some(set_aside_for_new_cluster(&config.data_dir, &id).await?)
+    } else {
+        None
+    };
     let store = Store::new();
     let contacts = raft::PeerContacts::default();
     let raft = raft::start(
@@ -107,6 +114,18 @@ pub async fn run(
     }
 
     let writer = Writer::raft(raft.clone());
+    if let Some(state) = recovered {
+        // Before any controller starts, so they begin from the recovered state.
+        raft.wait(Some(std::time::Duration::from_secs(10)))
+            .current_leader(id.raft_id, "leader of the new cluster")
+            .await
+            .context("the new one-manager cluster did not elect this manager")?;
+        writer
+            .write(vec![crate::store::Action::ReplaceState(Box::new(state))])
+            .await
+            .context("cannot restore the state into the new cluster")?;
+        tracing::warn!("forced a new one-manager cluster from this manager's state");
+    }
     let (dispatcher_tx, dispatcher_rx) = watch::channel(None);
     let app = router(AppState {
         store: store.clone(),
@@ -206,6 +225,38 @@ async fn run_until_first_ends(
         Some(Err(e)) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// `--force-new-cluster`: rebuilds this manager's state from its Raft database, then moves
+/// the database aside so Raft starts afresh with this manager as the only member.
+async fn set_aside_for_new_cluster(
+    data_dir: &std::path::Path,
+    id: &Identity,
+) -> anyhow::Result<crate::store::State> {
+    if id.role != shoal_api::Role::Manager {
+        anyhow::bail!("--force-new-cluster needs a manager's data dir; this node is a worker");
+    }
+    let path = data_dir.join("raft.redb");
+    if !path.exists() {
+        anyhow::bail!(
+            "--force-new-cluster: {} holds no raft state",
+            data_dir.display()
+        );
+    }
+    let read = path.clone();
+    let state = tokio::task::spawn_blocking(move || raft::rebuild_state(&read)).await??;
+    let aside = data_dir.join(format!(
+        "raft.redb.before-force-new-cluster.{}",
+        shoal_api::Timestamp::now().0
+    ));
+    std::fs::rename(&path, &aside)?;
+    tracing::warn!(
+        services = state.services.len(),
+        tasks = state.tasks.len(),
+        old = %aside.display(),
+        "rebuilt the state; the old raft database is kept aside"
+    );
+    Ok(state)
 }
 
 /// Asks a manager to admit this node; the token decides the role.

@@ -169,3 +169,53 @@ async fn three_managers_survive_leader_loss_and_keep_every_acknowledged_write() 
     assert!(!names.contains(&"lost".to_string()));
     Ok(())
 }
+
+#[tokio::test]
+async fn force_new_cluster_recovers_a_lone_survivor_with_all_its_state() -> Result<()> {
+    let first = Shoald::start("fnc1").await?;
+    let token = first.get("/v1/cluster").await?["join_tokens"]["manager"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = Shoald::start_manager("fnc2", &first, &token).await?;
+    let third = Shoald::start_manager("fnc3", &first, &token).await?;
+    let mut m = vec![first, second, third];
+    for i in 0..5 {
+        assert!(write(&m[i % 3], &format!("keep{i}")).await);
+    }
+    // Quorum is gone for good: two managers never come back.
+    m[1].kill9();
+    m[2].kill9();
+    let survivor = &mut m[0];
+    let (status, _) = survivor
+        .call(
+            Method::POST,
+            "/v1/services",
+            Some(spec("x", IMAGE_1, 0).to_string()),
+        )
+        .await?;
+    assert_eq!(status, 503);
+
+    survivor.restart_with(&["--force-new-cluster"]).await?;
+    let names = service_names(survivor).await?;
+    for i in 0..5 {
+        assert!(names.contains(&format!("keep{i}")), "{names:?}");
+    }
+    assert!(write(survivor, "after-recovery").await);
+    let nodes = survivor.get("/v1/nodes").await?;
+    let leaders = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["manager_status"]["leader"] == true)
+        .count();
+    assert_eq!(leaders, 1);
+    // Restarted again without the flag, it resumes the new cluster.
+    survivor.restart().await?;
+    assert!(
+        service_names(survivor)
+            .await?
+            .contains(&"after-recovery".to_string())
+    );
+    Ok(())
+}

@@ -32,6 +32,10 @@ struct Args {
     /// Token for --join-addr.
     #[arg(long, requires = "join_addr")]
     join_token: Option<String>,
+    /// Restart this manager as the only member of a new cluster that keeps all its state:
+    /// for when a quorum of managers is gone for good.
+    #[arg(long, conflicts_with = "join_addr")]
+    force_new_cluster: bool,
     /// Docker endpoint (default: DOCKER_HOST or the local socket).
     #[arg(long)]
     docker_host: Option<String>,
@@ -77,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         advertise_addr: args.advertise_addr,
         docker_host: args.docker_host,
         agent: true,
+        force_new_cluster: args.force_new_cluster,
         join: args
             .join_addr
             .zip(args.join_token)

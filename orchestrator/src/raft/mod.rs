@@ -7,6 +7,7 @@
 mod db;
 mod log_store;
 mod network;
+mod recover;
 mod state_machine;
 pub mod types;
 mod writer;
@@ -14,6 +15,7 @@ mod writer;
 pub use db::Db;
 pub use log_store::LogStore;
 pub use network::{Network, PeerContacts};
+pub use recover::rebuild_state;
 pub use state_machine::StateMachine;
 pub use types::{Member, Raft, RaftId, TypeConfig};
 pub use writer::{WriteError, Writer};

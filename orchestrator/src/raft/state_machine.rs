@@ -18,10 +18,10 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 #[derive(Serialize, Deserialize)]
-struct StoredSnapshot {
-    meta: SnapshotMeta,
+pub(super) struct StoredSnapshot {
+    pub meta: SnapshotMeta,
     /// JSON of [`State`].
-    data: Vec<u8>,
+    pub data: Vec<u8>,
 }
 
 pub struct StateMachine {

@@ -29,6 +29,11 @@ impl Command {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Action {
+    // --- recovery ---
+    /// Replaces everything: the first command of a cluster forced anew from a manager's
+    /// surviving state (`shoald --force-new-cluster`).
+    ReplaceState(Box<crate::store::State>),
+
     // --- cluster (bootstrap; user) ---
     CreateCluster(Cluster),
     UpdateClusterSpec {

@@ -56,6 +56,7 @@ impl State {
 
     fn undo(&mut self, u: Undo) {
         match u {
+            Undo::All(s) => *self = *s,
             Undo::Cluster(c) => self.cluster = c,
             Undo::Node(id, n) => restore(&mut self.nodes, id, n),
             Undo::Service(id, s) => restore(&mut self.services, id, s),
@@ -80,6 +81,15 @@ impl State {
             meta.updated_at = at;
         };
         Ok(Some(match action {
+            Action::ReplaceState(new) => {
+                let old = std::mem::replace(self, (**new).clone());
+                undo.push(Undo::All(Box::new(old)));
+                // Controllers resync on any change; one per object says what is there now.
+                return Ok(self
+                    .cluster
+                    .clone()
+                    .map(|c| Change::Created(Object::Cluster(c))));
+            }
             Action::CreateCluster(c) => {
                 if self.cluster.is_some() {
                     return Err(StoreError::AlreadyExists(
@@ -294,6 +304,7 @@ impl State {
 
 #[allow(clippy::large_enum_variant)] // lives only while one command applies
 enum Undo {
+    All(Box<State>),
     Cluster(Option<Cluster>),
     Node(NodeId, Option<Node>),
     Service(ServiceId, Option<Service>),

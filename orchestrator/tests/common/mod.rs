@@ -277,6 +277,14 @@ impl Shoald {
         self.spawn()
     }
 
+    /// Kills the node and starts it again with `args`, waiting until it is ready.
+    pub async fn restart_with(&mut self, args: &[&str]) -> Result<()> {
+        self.kill9();
+        self.args = args.iter().map(|a| a.to_string()).collect();
+        self.spawn()?;
+        self.wait_ready().await
+    }
+
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
