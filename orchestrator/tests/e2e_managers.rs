@@ -179,7 +179,7 @@ async fn force_new_cluster_recovers_a_lone_survivor_with_all_its_state() -> Resu
         .to_string();
     let second = Shoald::start_manager("fnc2", &first, &token).await?;
     let third = Shoald::start_manager("fnc3", &first, &token).await?;
-    let mut m = vec![first, second, third];
+    let mut m = [first, second, third];
     for i in 0..5 {
         assert!(write(&m[i % 3], &format!("keep{i}")).await);
     }
