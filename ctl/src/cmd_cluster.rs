@@ -1,4 +1,5 @@
-//! `shoalctl cluster inspect`: the cluster's settings and join tokens.
+//! `shoalctl cluster inspect | join-token | update --rotate-join-token`: the cluster's
+//! settings and the tokens nodes join with.
 
 use crate::Ctx;
 use crate::client::typed;
@@ -13,6 +14,42 @@ use shoal_api::{Cluster, Timestamp};
 pub enum ClusterCommand {
     /// Show the cluster's settings and join tokens
     Inspect,
+    /// Print the command a node runs to join as a worker or a manager
+    JoinToken {
+        #[arg(value_enum)]
+        role: RoleArg,
+        /// Print only the token
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Change cluster settings
+    Update {
+        /// Replace a join token: the old one stops admitting nodes
+        #[arg(long, value_enum)]
+        rotate_join_token: RoleArg,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleArg {
+    Worker,
+    Manager,
+}
+
+impl RoleArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            RoleArg::Worker => "worker",
+            RoleArg::Manager => "manager",
+        }
+    }
+
+    fn token(self, c: &Cluster) -> &str {
+        match self {
+            RoleArg::Worker => &c.join_tokens.worker,
+            RoleArg::Manager => &c.join_tokens.manager,
+        }
+    }
 }
 
 pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
@@ -21,6 +58,31 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
             let raw = ctx.client.get(&["cluster"], &[]).await?;
             print_as(ctx.format, &raw, || {
                 Ok(render_cluster(&typed(&raw)?, Timestamp::now()))
+            })
+        }
+        ClusterCommand::JoinToken { role, quiet } => {
+            let cluster: Cluster = typed(&ctx.client.get(&["cluster"], &[]).await?)?;
+            let token = role.token(&cluster);
+            if *quiet {
+                println!("{token}");
+            } else {
+                println!(
+                    "To add a {} to this cluster, run on it:\n\n    shoald --join-token {token} --join-addr <this manager's host:port>\n",
+                    role.as_str()
+                );
+            }
+            Ok(())
+        }
+        ClusterCommand::Update { rotate_join_token } => {
+            let body = serde_json::json!({ "role": rotate_join_token.as_str() });
+            let raw = ctx
+                .client
+                .post(&["cluster", "rotate-join-token"], &body)
+                .await?;
+            let cluster: Cluster = typed(&raw)?;
+            eprintln!("Rotated the {} join token.", rotate_join_token.as_str());
+            print_as(ctx.format, &raw, || {
+                Ok(format!("{}\n", rotate_join_token.token(&cluster)))
             })
         }
     }

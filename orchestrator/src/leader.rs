@@ -111,18 +111,28 @@ async fn ensure_cluster(store: &Store, writer: &Writer) {
         id: random_id(),
         meta: Meta::default(),
         spec: ClusterSpec::default(),
-        join_tokens: JoinTokens {
-            worker: join_token(),
-            manager: join_token(),
-        },
+        join_tokens: new_join_tokens(),
     };
     if let Err(e) = writer.write(vec![Action::CreateCluster(cluster)]).await {
         tracing::warn!(error = %e, "could not create the cluster object");
     }
 }
 
-/// `SWMTKN-1-<digest>-<secret>`. Until the cluster CA exists (mTLS work) the digest part is a
-/// random cluster key; the shape stays the same.
-fn join_token() -> String {
-    format!("SWMTKN-1-{}{}-{}", random_id(), random_id(), random_id())
+/// Tokens are `SWMTKN-1-<digest>-<secret>`: the digest names the cluster (it will pin the
+/// cluster CA once mTLS exists; until then it is a random cluster key) and is shared by both
+/// tokens; the secret decides the role.
+fn new_join_tokens() -> JoinTokens {
+    let digest = format!("{}{}", random_id(), random_id());
+    JoinTokens {
+        worker: format!("SWMTKN-1-{digest}-{}", random_id()),
+        manager: format!("SWMTKN-1-{digest}-{}", random_id()),
+    }
+}
+
+/// `token` with a new secret and the same cluster digest.
+pub fn rotated(token: &str) -> String {
+    match token.rsplit_once('-') {
+        Some((head, _)) => format!("{head}-{}", random_id()),
+        None => format!("{token}-{}", random_id()),
+    }
 }

@@ -56,7 +56,10 @@ async fn a_worker_joins_and_takes_its_share_of_tasks() -> anyhow::Result<()> {
 async fn a_wrong_join_token_is_refused_and_nothing_is_created() -> anyhow::Result<()> {
     let manager = Shoald::start("mgr2").await?;
     let cluster = manager.get("/v1/cluster").await?;
-    let worker_token = cluster["join_tokens"]["worker"].as_str().unwrap();
+    let worker_token = cluster["join_tokens"]["worker"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Same shape, wrong secret.
     let (prefix, _) = worker_token.rsplit_once('-').unwrap();
     let wrong = format!("{prefix}-0000000000000000000000000");
@@ -84,5 +87,32 @@ async fn a_wrong_join_token_is_refused_and_nothing_is_created() -> anyhow::Resul
     let (status, log) = garbage.run_to_exit()?;
     assert!(!status.success());
     assert!(log.contains("malformed join token"), "{log}");
+
+    // A rotated token keeps the cluster digest, and the old one stops working.
+    let out = manager.shoalctl(&["cluster", "update", "--rotate-join-token", "worker"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rotated = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(rotated, worker_token);
+    assert_eq!(rotated.rsplit_once('-').unwrap().0, prefix);
+    let quiet = manager.shoalctl(&["cluster", "join-token", "-q", "worker"]);
+    assert_eq!(String::from_utf8_lossy(&quiet.stdout).trim(), rotated);
+    let args = vec![
+        "--join-addr".into(),
+        format!("127.0.0.1:{}", manager.port),
+        "--join-token".into(),
+        worker_token.to_string(),
+    ];
+    let mut stale = Shoald::new("stale", args, Some(manager.port))?;
+    let (status, log) = stale.run_to_exit()?;
+    assert!(!status.success());
+    assert!(log.contains("invalid join token"), "{log}");
+    assert_eq!(manager.get("/v1/nodes").await?.as_array().unwrap().len(), 1);
     Ok(())
 }

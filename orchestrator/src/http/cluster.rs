@@ -1,4 +1,4 @@
-//! `/v1/cluster`: the cluster object.
+//! `/v1/cluster`: the cluster object, and join token rotation.
 
 use super::AppState;
 use super::error::ApiError;
@@ -13,4 +13,28 @@ pub async fn get(State(st): State<AppState>) -> Result<Json<Cluster>, ApiError> 
         .clone()
         .map(Json)
         .ok_or_else(|| ApiError::unavailable("the cluster is still being created; retry shortly"))
+}
+
+#[derive(serde::Deserialize)]
+pub struct Rotate {
+    role: shoal_api::Role,
+}
+
+/// `POST /v1/cluster/rotate-join-token` `{"role":"worker"|"manager"}`.
+pub async fn rotate_join_token(
+    State(st): State<AppState>,
+    super::json::Body(req): super::json::Body<Rotate>,
+) -> Result<Json<Cluster>, ApiError> {
+    let current = get(State(st.clone())).await?.0.join_tokens;
+    let old = match req.role {
+        shoal_api::Role::Worker => current.worker,
+        shoal_api::Role::Manager => current.manager,
+    };
+    st.writer
+        .write(vec![crate::store::Action::RotateJoinToken {
+            role: req.role,
+            token: crate::leader::rotated(&old),
+        }])
+        .await?;
+    get(State(st)).await
 }

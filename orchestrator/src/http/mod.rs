@@ -52,6 +52,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/version", get(version))
         .route("/v1/cluster", get(cluster::get))
+        .route(
+            "/v1/cluster/rotate-join-token",
+            post(cluster::rotate_join_token),
+        )
         .route("/v1/nodes", get(nodes::list))
         .route("/v1/nodes/{id}", get(nodes::get).post(nodes::update))
         .route("/v1/services", get(services::list).post(services::create))

@@ -40,6 +40,11 @@ pub enum Action {
         version: u64,
         spec: ClusterSpec,
     },
+    /// A new join token for `role`; the old one stops admitting nodes.
+    RotateJoinToken {
+        role: Role,
+        token: String,
+    },
 
     // --- services (user writes spec; orchestrator writes update_status) ---
     CreateService(Service),

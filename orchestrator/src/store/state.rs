@@ -113,6 +113,19 @@ impl State {
                 touch(&mut c.meta);
                 Change::Updated(Object::Cluster(c.clone()))
             }
+            Action::RotateJoinToken { role, token } => {
+                let c = self
+                    .cluster
+                    .as_mut()
+                    .ok_or_else(|| StoreError::not_found("cluster", "default"))?;
+                undo.push(Undo::Cluster(Some(c.clone())));
+                match role {
+                    shoal_api::Role::Worker => c.join_tokens.worker = token.clone(),
+                    shoal_api::Role::Manager => c.join_tokens.manager = token.clone(),
+                }
+                touch(&mut c.meta);
+                Change::Updated(Object::Cluster(c.clone()))
+            }
             Action::CreateService(s) => {
                 if self.services.contains_key(&s.id) {
                     return Err(StoreError::AlreadyExists(format!(
