@@ -2,7 +2,7 @@
 //! or tasks changed. It is the only writer of task creation and `desired_state`.
 
 use super::driver::{Controller, Plan};
-use super::replicated::{NodeLoad, plan_service};
+use super::replicated::{NodeView, plan_service};
 use crate::store::{Change, Event, Object, State};
 use shoal_api::{ServiceId, Task, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +33,9 @@ impl Controller for Orchestrator {
                                 self.dirty.insert(t.service_id.clone());
                             }
                         }
-                        Object::Node(_) | Object::Cluster(_) => {}
+                        // A node going down or coming back may concern any service.
+                        Object::Node(_) => self.all = true,
+                        Object::Cluster(_) => {}
                     }
                 }
             }
@@ -50,13 +52,24 @@ impl Controller for Orchestrator {
 
     fn plan(&mut self, state: &State, now: Timestamp) -> Plan {
         let mut by_service: BTreeMap<&ServiceId, Vec<&Task>> = BTreeMap::new();
-        let mut load = NodeLoad::new();
+        let mut view = NodeView {
+            lost: state
+                .nodes
+                .values()
+                .filter(|n| n.status.state == shoal_api::NodeState::Down)
+                .map(|n| n.id.clone())
+                .collect(),
+            ..Default::default()
+        };
         for t in state.tasks.values() {
             by_service.entry(&t.service_id).or_default().push(t);
             if let Some(n) = &t.node_id
                 && t.desired_state <= shoal_api::TaskState::Running
             {
-                *load.entry(n.clone()).or_default() += 1;
+                *view.load.entry(n.clone()).or_default() += 1;
+                if !state.nodes.contains_key(n) {
+                    view.lost.insert(n.clone());
+                }
             }
         }
         let ids: BTreeSet<ServiceId> = if self.all {
@@ -74,7 +87,7 @@ impl Controller for Orchestrator {
         let mut plan = Plan::default();
         for id in &ids {
             let tasks = by_service.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            plan.merge(plan_service(id, state.services.get(id), tasks, &load, now));
+            plan.merge(plan_service(id, state.services.get(id), tasks, &view, now));
         }
         plan
     }

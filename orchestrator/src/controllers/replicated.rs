@@ -1,6 +1,8 @@
 //! The replicated-service planner: keeps one live task per slot `1..=replicas`, replaces
 //! tasks that stopped (per restart policy, after its delay) and rolls slots to a new spec
-//! within the update parallelism. Pure: it sees a service, its tasks and node load.
+//! within the update parallelism. Pure: it sees a service, its tasks and a view of the nodes.
+//! A task on a node that is down (or gone) is replaced at once; when the node comes back, its
+//! agent finds the old task desired `shutdown` and stops it, so no slot runs twice.
 //!
 //! A slot is live when it has a task whose desired state is `ready` or `running`. Stop-first
 //! updates create the new task desired `ready` (prepared, not started) and promote it to
@@ -14,10 +16,28 @@ use shoal_api::{
     NodeId, RestartCondition, Service, ServiceId, Task, TaskState, Timestamp, UpdateOrder,
     UpdateState, UpdateStatus,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Live tasks on each node, across all services: scale-down prefers busier nodes.
-pub type NodeLoad = HashMap<NodeId, usize>;
+/// What the planner knows of nodes: live tasks on each (scale-down prefers busier nodes) and
+/// which nodes cannot run anything now.
+#[derive(Debug, Default)]
+pub struct NodeView {
+    pub load: HashMap<NodeId, usize>,
+    pub lost: HashSet<NodeId>,
+}
+
+impl NodeView {
+    pub fn with_load<const N: usize>(load: [(NodeId, usize); N]) -> Self {
+        NodeView {
+            load: HashMap::from(load),
+            lost: HashSet::new(),
+        }
+    }
+
+    fn is_lost(&self, t: &Task) -> bool {
+        t.node_id.as_ref().is_some_and(|n| self.lost.contains(n))
+    }
+}
 
 fn is_live(t: &Task) -> bool {
     t.desired_state <= TaskState::Running
@@ -43,7 +63,7 @@ pub fn plan_service(
     service_id: &ServiceId,
     service: Option<&Service>,
     tasks: &[&Task],
-    load: &NodeLoad,
+    nodes: &NodeView,
     now: Timestamp,
 ) -> Plan {
     let mut plan = Plan::default();
@@ -81,7 +101,7 @@ pub fn plan_service(
             let node_load = cur
                 .node_id
                 .as_ref()
-                .and_then(|n| load.get(n))
+                .and_then(|n| nodes.load.get(n))
                 .copied()
                 .unwrap_or(0);
             (
@@ -130,9 +150,21 @@ pub fn plan_service(
             restart(service, cur, now, &mut plan);
             continue;
         }
+        if nodes.is_lost(cur) {
+            // Its node is down: replace it now, whatever the restart policy says.
+            plan.actions.push(set_desired(cur, TaskState::Shutdown));
+            plan.actions.push(Action::CreateTask(new_task(
+                service,
+                cur.slot,
+                TaskState::Running,
+                now,
+            )));
+            continue;
+        }
         if cur.desired_state == TaskState::Ready {
             // Stop-first: start the new task once nothing else in the slot still runs.
-            if !tasks.iter().any(|t| is_stopping(t)) {
+            // A task on a lost node is not waited for: its node may never return.
+            if !tasks.iter().any(|t| is_stopping(t) && !nodes.is_lost(t)) {
                 plan.actions.push(set_desired(cur, TaskState::Running));
             }
             in_flight += 1;

@@ -1,5 +1,5 @@
 use super::fixtures::*;
-use crate::controllers::replicated::{NodeLoad, plan_service};
+use crate::controllers::replicated::{NodeView, plan_service};
 use crate::store::Action;
 use shoal_api::*;
 use std::time::Duration;
@@ -29,7 +29,7 @@ fn desired(actions: &[Action]) -> Vec<(TaskId, TaskState)> {
 #[test]
 fn creates_one_task_per_missing_slot() {
     let s = service("web", "img:1", 3);
-    let plan = plan_service(&s.id, Some(&s), &[], &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, Some(&s), &[], &NodeView::default(), T0);
     assert_eq!(
         created(&plan.actions),
         vec![
@@ -45,7 +45,7 @@ fn steady_state_plans_nothing() {
     let s = service("web", "img:1", 2);
     let a = task(&s, 1, TaskState::Running, Some("n1"));
     let b = task(&s, 2, TaskState::Running, Some("n1"));
-    let plan = plan_service(&s.id, Some(&s), &[&a, &b], &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, Some(&s), &[&a, &b], &NodeView::default(), T0);
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
 }
 
@@ -53,7 +53,7 @@ fn steady_state_plans_nothing() {
 fn scale_up_fills_the_lowest_free_slots() {
     let s = service("web", "img:1", 3);
     let b = task(&s, 2, TaskState::Running, Some("n1"));
-    let plan = plan_service(&s.id, Some(&s), &[&b], &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, Some(&s), &[&b], &NodeView::default(), T0);
     assert_eq!(
         created(&plan.actions),
         vec![(1, TaskState::Running), (3, TaskState::Running)]
@@ -67,7 +67,7 @@ fn scale_down_prefers_non_running_then_busier_nodes_then_high_slots() {
     let t2 = task(&s, 2, TaskState::Running, Some("busy"));
     let t3 = task(&s, 3, TaskState::Running, Some("quiet"));
     let t4 = task(&s, 4, TaskState::Pending, None);
-    let load = NodeLoad::from([(NodeId::from("busy"), 9), (NodeId::from("quiet"), 2)]);
+    let load = NodeView::with_load([(NodeId::from("busy"), 9), (NodeId::from("quiet"), 2)]);
     let plan = plan_service(&s.id, Some(&s), &[&t1, &t2, &t3, &t4], &load, T0);
     let removed: Vec<_> = desired(&plan.actions);
     assert_eq!(
@@ -84,7 +84,7 @@ fn scale_down_prefers_non_running_then_busier_nodes_then_high_slots() {
 fn scale_to_zero_removes_every_slot() {
     let s = service("web", "img:1", 0);
     let t1 = task(&s, 1, TaskState::Running, Some("n"));
-    let plan = plan_service(&s.id, Some(&s), &[&t1], &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, Some(&s), &[&t1], &NodeView::default(), T0);
     assert_eq!(
         desired(&plan.actions),
         vec![(t1.id.clone(), TaskState::Remove)]
@@ -95,7 +95,7 @@ fn scale_to_zero_removes_every_slot() {
 fn deleted_service_removes_all_tasks() {
     let s = service("web", "img:1", 1);
     let t1 = task(&s, 1, TaskState::Running, Some("n"));
-    let plan = plan_service(&s.id, None, &[&t1], &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, None, &[&t1], &NodeView::default(), T0);
     assert_eq!(
         desired(&plan.actions),
         vec![(t1.id.clone(), TaskState::Remove)]
@@ -110,7 +110,7 @@ fn failed_task_is_replaced_in_its_slot_after_the_restart_delay() {
         &s.id,
         Some(&s),
         &[&t1],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0.plus(Duration::from_secs(1)),
     );
     assert!(early.actions.is_empty());
@@ -119,7 +119,7 @@ fn failed_task_is_replaced_in_its_slot_after_the_restart_delay() {
         &s.id,
         Some(&s),
         &[&t1],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0.plus(Duration::from_secs(5)),
     );
     assert_eq!(
@@ -136,19 +136,20 @@ fn restart_condition_none_and_on_failure_are_honoured() {
     let done = task(&s, 1, TaskState::Complete, Some("n"));
     let later = T0.plus(Duration::from_secs(60));
     assert!(
-        plan_service(&s.id, Some(&s), &[&done], &NodeLoad::new(), later)
+        plan_service(&s.id, Some(&s), &[&done], &NodeView::default(), later)
             .actions
             .is_empty()
     );
     let failed = task(&s, 1, TaskState::Failed, Some("n"));
     assert_eq!(
-        created(&plan_service(&s.id, Some(&s), &[&failed], &NodeLoad::new(), later).actions).len(),
+        created(&plan_service(&s.id, Some(&s), &[&failed], &NodeView::default(), later).actions)
+            .len(),
         1
     );
     s.spec.task.restart.condition = RestartCondition::None;
     let failed = task(&s, 1, TaskState::Failed, Some("n"));
     assert!(
-        plan_service(&s.id, Some(&s), &[&failed], &NodeLoad::new(), later)
+        plan_service(&s.id, Some(&s), &[&failed], &NodeView::default(), later)
             .actions
             .is_empty()
     );
@@ -164,7 +165,7 @@ fn stop_first_update_respects_parallelism_and_prepares_new_tasks() {
     s.spec.task.container.image = "img:2".into();
     s.spec.update.parallelism = 2;
     let refs: Vec<&Task> = tasks.iter().collect();
-    let plan = plan_service(&s.id, Some(&s), &refs, &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, Some(&s), &refs, &NodeView::default(), T0);
     assert_eq!(
         created(&plan.actions),
         vec![(1, TaskState::Ready), (2, TaskState::Ready)]
@@ -192,10 +193,10 @@ fn stop_first_new_task_starts_only_after_the_old_one_stopped() {
     let mut t_new = task(&s, 1, TaskState::Ready, Some("n"));
     t_new.desired_state = TaskState::Ready;
     t_new.meta.created_at = T0.plus(Duration::from_secs(1));
-    let waiting = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeLoad::new(), T0);
+    let waiting = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeView::default(), T0);
     assert!(desired(&waiting.actions).is_empty());
     t_old.status.state = TaskState::Shutdown;
-    let go = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeLoad::new(), T0);
+    let go = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeView::default(), T0);
     assert_eq!(
         desired(&go.actions),
         vec![(t_new.id.clone(), TaskState::Running)]
@@ -222,7 +223,7 @@ fn update_waits_for_in_flight_slots_then_completes() {
         &s.id,
         Some(&s),
         &[&prev, &fresh, &other],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0,
     );
     assert!(
@@ -235,7 +236,7 @@ fn update_waits_for_in_flight_slots_then_completes() {
         &s.id,
         Some(&s),
         &[&prev, &fresh, &other],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0,
     );
     assert_eq!(created(&next.actions), vec![(2, TaskState::Ready)]);
@@ -249,7 +250,7 @@ fn update_waits_for_in_flight_slots_then_completes() {
         &s.id,
         Some(&s),
         &[&prev, &fresh, &other_old, &other_new],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0,
     );
     assert!(done.actions.iter().any(|a| matches!(
@@ -274,7 +275,7 @@ fn update_delay_spaces_batches() {
         &s.id,
         Some(&s),
         &[&prev, &fresh, &other],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0.plus(Duration::from_secs(5)),
     );
     assert!(created(&early.actions).is_empty());
@@ -283,7 +284,7 @@ fn update_delay_spaces_batches() {
         &s.id,
         Some(&s),
         &[&prev, &fresh, &other],
-        &NodeLoad::new(),
+        &NodeView::default(),
         T0.plus(Duration::from_secs(12)),
     );
     assert_eq!(created(&later.actions), vec![(2, TaskState::Ready)]);
@@ -296,13 +297,13 @@ fn start_first_update_keeps_the_old_task_until_the_new_one_runs() {
     s.spec.task.container.image = "img:2".into();
     s.spec.update.order = UpdateOrder::StartFirst;
     let t_old = task(&old, 1, TaskState::Running, Some("n"));
-    let plan = plan_service(&s.id, Some(&s), &[&t_old], &NodeLoad::new(), T0);
+    let plan = plan_service(&s.id, Some(&s), &[&t_old], &NodeView::default(), T0);
     assert_eq!(created(&plan.actions), vec![(1, TaskState::Running)]);
     assert!(desired(&plan.actions).is_empty());
 
     let mut t_new = task(&s, 1, TaskState::Starting, Some("n"));
     t_new.meta.created_at = T0.plus(Duration::from_secs(1));
-    let waiting = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeLoad::new(), T0);
+    let waiting = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeView::default(), T0);
     assert!(
         waiting
             .actions
@@ -310,9 +311,43 @@ fn start_first_update_keeps_the_old_task_until_the_new_one_runs() {
             .all(|a| !matches!(a, Action::SetTaskDesiredState { .. }))
     );
     t_new.status.state = TaskState::Running;
-    let swap = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeLoad::new(), T0);
+    let swap = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &NodeView::default(), T0);
     assert_eq!(
         desired(&swap.actions),
         vec![(t_old.id.clone(), TaskState::Shutdown)]
+    );
+}
+
+#[test]
+fn a_task_on_a_lost_node_is_replaced_at_once() {
+    let s = service("web", "img:1", 2);
+    let on_dead = task(&s, 1, TaskState::Running, Some("dead"));
+    let fine = task(&s, 2, TaskState::Running, Some("alive"));
+    let mut nodes = NodeView::default();
+    nodes.lost.insert(NodeId::from("dead"));
+    let plan = plan_service(&s.id, Some(&s), &[&on_dead, &fine], &nodes, T0);
+    assert_eq!(
+        desired(&plan.actions),
+        vec![(on_dead.id.clone(), TaskState::Shutdown)]
+    );
+    assert_eq!(created(&plan.actions), vec![(1, TaskState::Running)]);
+}
+
+#[test]
+fn stop_first_does_not_wait_for_a_task_on_a_lost_node() {
+    let old = service("web", "img:1", 1);
+    let mut s = old.clone();
+    s.spec.task.container.image = "img:2".into();
+    let mut t_old = task(&old, 1, TaskState::Running, Some("dead"));
+    t_old.desired_state = TaskState::Shutdown;
+    let mut t_new = task(&s, 1, TaskState::Ready, Some("alive"));
+    t_new.desired_state = TaskState::Ready;
+    t_new.meta.created_at = T0.plus(Duration::from_secs(1));
+    let mut nodes = NodeView::default();
+    nodes.lost.insert(NodeId::from("dead"));
+    let plan = plan_service(&s.id, Some(&s), &[&t_old, &t_new], &nodes, T0);
+    assert_eq!(
+        desired(&plan.actions),
+        vec![(t_new.id.clone(), TaskState::Running)]
     );
 }

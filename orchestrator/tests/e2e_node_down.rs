@@ -1,0 +1,66 @@
+//! A worker dies: after three missed heartbeats it is marked down and its tasks are replaced
+//! on the manager; when it comes back it stops the replaced tasks, so no slot runs twice.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn tasks_of_a_dead_worker_move_and_never_run_twice() -> anyhow::Result<()> {
+    let manager = Shoald::start("nd-mgr").await?;
+    let token = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut worker = Shoald::start_worker("nd-wrk", &manager, &token).await?;
+    manager.create_service(spec("mover", IMAGE_1, 4)).await?;
+    eventually("4 running, 2 on the worker", WAIT, || async {
+        let n = manager.running("mover", IMAGE_1).await.ok()?;
+        (n == 4 && worker.running_containers().len() == 2).then_some(())
+    })
+    .await?;
+
+    worker.kill9();
+    let node = eventually("the worker marked down", WAIT, || async {
+        let n = manager
+            .get(&format!("/v1/nodes/{}", worker.node_id))
+            .await
+            .ok()?;
+        (n["status"]["state"] == "down").then_some(n)
+    })
+    .await?;
+    assert_eq!(node["status"]["message"], "heartbeat failure");
+    eventually("4 running on the manager", WAIT, || async {
+        let tasks = manager.tasks("mover", false).await.ok()?;
+        let on_manager = tasks
+            .iter()
+            .filter(|t| {
+                t["node_id"] == manager.node_id.as_str() && t["status"]["state"] == "running"
+            })
+            .count();
+        (on_manager == 4).then_some(())
+    })
+    .await?;
+
+    // The worker returns: it stops what was replaced.
+    worker.restart().await?;
+    eventually("one running container per slot", WAIT, || async {
+        let running: Vec<_> = manager
+            .running_containers()
+            .into_iter()
+            .chain(worker.running_containers())
+            .collect();
+        let mut per_slot: HashMap<String, usize> = HashMap::new();
+        for (_, name, _, _) in &running {
+            let slot = name.split('.').nth(1)?.to_string();
+            *per_slot.entry(slot).or_default() += 1;
+        }
+        (running.len() == 4 && per_slot.values().all(|n| *n == 1)).then_some(())
+    })
+    .await?;
+    Ok(())
+}
