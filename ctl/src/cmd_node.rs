@@ -1,8 +1,10 @@
-//! `shoalctl node ls | inspect`: the machines of the cluster, their state and roles.
+//! `shoalctl node ls | inspect | activate | pause | drain | update`: the machines of the
+//! cluster, their state and roles, and what they may run.
 
 use crate::Ctx;
 use crate::client::typed;
 use crate::details::Details;
+use crate::kv::{parse_keys, parse_pairs};
 use crate::output::{capitalize, human_bytes, join_pairs, print_as, wire_name};
 use crate::reltime::ago;
 use crate::table::Table;
@@ -21,6 +23,34 @@ pub enum NodeCommand {
         #[arg(value_name = "NODE")]
         node: String,
     },
+    /// Let nodes take new tasks again
+    Activate {
+        #[arg(value_name = "NODE", required = true)]
+        nodes: Vec<String>,
+    },
+    /// Keep nodes' tasks running but place no new ones there
+    Pause {
+        #[arg(value_name = "NODE", required = true)]
+        nodes: Vec<String>,
+    },
+    /// Move nodes' tasks elsewhere and place no new ones there
+    Drain {
+        #[arg(value_name = "NODE", required = true)]
+        nodes: Vec<String>,
+    },
+    /// Change a node's availability or labels
+    Update {
+        #[arg(value_name = "NODE")]
+        node: String,
+        #[arg(long, value_parser = ["active", "pause", "drain"])]
+        availability: Option<String>,
+        /// Add or replace a label (K=V), repeatable
+        #[arg(long, value_name = "K=V")]
+        label_add: Vec<String>,
+        /// Remove a label, repeatable
+        #[arg(long, value_name = "K")]
+        label_rm: Vec<String>,
+    },
 }
 
 pub async fn run(cmd: &NodeCommand, ctx: &Ctx) -> Result<()> {
@@ -37,7 +67,65 @@ pub async fn run(cmd: &NodeCommand, ctx: &Ctx) -> Result<()> {
                 Ok(render_node(&typed(&raw)?, Timestamp::now()))
             })
         }
+        NodeCommand::Activate { nodes } => set_availability(ctx, nodes, "active").await,
+        NodeCommand::Pause { nodes } => set_availability(ctx, nodes, "pause").await,
+        NodeCommand::Drain { nodes } => set_availability(ctx, nodes, "drain").await,
+        NodeCommand::Update {
+            node,
+            availability,
+            label_add,
+            label_rm,
+        } => {
+            let add = parse_pairs("--label-add", label_add)?;
+            let rm = parse_keys("--label-rm", label_rm)?;
+            update(ctx, node, |spec| {
+                if let Some(a) = availability {
+                    spec["availability"] = a.as_str().into();
+                }
+                let labels = &mut spec["labels"];
+                if !labels.is_object() {
+                    *labels = serde_json::json!({});
+                }
+                for (k, v) in &add {
+                    labels[k.as_str()] = v.as_str().into();
+                }
+                for k in &rm {
+                    if let Some(m) = labels.as_object_mut() {
+                        m.remove(k);
+                    }
+                }
+            })
+            .await?;
+            println!("{node}");
+            Ok(())
+        }
     }
+}
+
+async fn set_availability(ctx: &Ctx, nodes: &[String], availability: &str) -> Result<()> {
+    for node in nodes {
+        update(ctx, node, |spec| spec["availability"] = availability.into()).await?;
+        println!("{node}");
+    }
+    Ok(())
+}
+
+/// Reads the node, changes its spec, writes it back with the version read (retrying once
+/// when someone else wrote in between).
+async fn update(ctx: &Ctx, node: &str, change: impl Fn(&mut serde_json::Value)) -> Result<()> {
+    let mut last = None;
+    for _ in 0..3 {
+        let current: serde_json::Value = typed(&ctx.client.get(&["nodes", node], &[]).await?)?;
+        let mut spec = current["spec"].clone();
+        change(&mut spec);
+        let body = serde_json::json!({ "version": current["version"], "spec": spec });
+        match ctx.client.post(&["nodes", node], &body).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.to_string().contains("changed by someone else") => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("could not update node {node}")))
 }
 
 /// `Leader`, `Reachable`, `Unreachable`, or blank for a worker.

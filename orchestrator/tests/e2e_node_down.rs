@@ -64,3 +64,68 @@ async fn tasks_of_a_dead_worker_move_and_never_run_twice() -> anyhow::Result<()>
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn drain_moves_tasks_off_and_pause_takes_no_new_ones() -> anyhow::Result<()> {
+    let manager = Shoald::start("dr-mgr").await?;
+    let token = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = Shoald::start_worker("dr-wrk", &manager, &token).await?;
+    manager.create_service(spec("drained", IMAGE_1, 4)).await?;
+    eventually("2 running on the worker", WAIT, || async {
+        let n = manager.running("drained", IMAGE_1).await.ok()?;
+        (n == 4 && worker.running_containers().len() == 2).then_some(())
+    })
+    .await?;
+
+    let out = manager.shoalctl(&["node", "drain", &worker.hostname]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually(
+        "all 4 on the manager, none left on the worker",
+        WAIT,
+        || async {
+            let n = manager.running("drained", IMAGE_1).await.ok()?;
+            (n == 4 && manager.running_containers().len() == 4 && worker.containers().is_empty())
+                .then_some(())
+        },
+    )
+    .await?;
+    let node = manager
+        .get(&format!("/v1/nodes/{}", worker.node_id))
+        .await?;
+    assert_eq!(node["spec"]["availability"], "drain");
+
+    // Paused: what runs stays, nothing new arrives.
+    let out = manager.shoalctl(&["node", "pause", &worker.hostname]);
+    assert!(out.status.success());
+    manager
+        .update_service("drained", |s| {
+            s["mode"]["replicated"]["replicas"] = 6.into()
+        })
+        .await?;
+    eventually("6 running, all on the manager", WAIT, || async {
+        (manager.running("drained", IMAGE_1).await.ok()? == 6).then_some(())
+    })
+    .await?;
+    assert!(worker.containers().is_empty());
+
+    let out = manager.shoalctl(&["node", "activate", &worker.hostname]);
+    assert!(out.status.success());
+    manager
+        .update_service("drained", |s| {
+            s["mode"]["replicated"]["replicas"] = 8.into()
+        })
+        .await?;
+    eventually("the new tasks go to the active worker", WAIT, || async {
+        let n = manager.running("drained", IMAGE_1).await.ok()?;
+        (n == 8 && worker.running_containers().len() == 2).then_some(())
+    })
+    .await?;
+    Ok(())
+}

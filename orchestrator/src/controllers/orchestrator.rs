@@ -56,7 +56,10 @@ impl Controller for Orchestrator {
             lost: state
                 .nodes
                 .values()
-                .filter(|n| n.status.state == shoal_api::NodeState::Down)
+                .filter(|n| {
+                    n.status.state == shoal_api::NodeState::Down
+                        || n.spec.availability == shoal_api::Availability::Drain
+                })
                 .map(|n| n.id.clone())
                 .collect(),
             ..Default::default()

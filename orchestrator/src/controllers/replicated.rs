@@ -19,7 +19,7 @@ use shoal_api::{
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the planner knows of nodes: live tasks on each (scale-down prefers busier nodes) and
-/// which nodes cannot run anything now.
+/// which nodes must not run anything now (down, drained or gone).
 #[derive(Debug, Default)]
 pub struct NodeView {
     pub load: HashMap<NodeId, usize>,
@@ -151,7 +151,7 @@ pub fn plan_service(
             continue;
         }
         if nodes.is_lost(cur) {
-            // Its node is down: replace it now, whatever the restart policy says.
+            // Its node is down or drained: replace it now, whatever the restart policy says.
             plan.actions.push(set_desired(cur, TaskState::Shutdown));
             plan.actions.push(Action::CreateTask(new_task(
                 service,
