@@ -22,6 +22,14 @@ pub struct ClusterSpec {
     /// Agents heartbeat this often, in seconds; a node is down after 3 missed periods.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_period_secs: u64,
+    /// Each manager snapshots its Raft state after this many log entries and drops the log
+    /// before it, so the data dir stays bounded.
+    #[serde(default = "default_snapshot_interval")]
+    pub snapshot_interval: u64,
+}
+
+fn default_snapshot_interval() -> u64 {
+    10_000
 }
 
 fn default_history() -> u64 {
@@ -37,6 +45,7 @@ impl Default for ClusterSpec {
             name: "default".into(),
             task_history_limit: default_history(),
             heartbeat_period_secs: default_heartbeat(),
+            snapshot_interval: default_snapshot_interval(),
         }
     }
 }

@@ -50,6 +50,28 @@ pub fn validate_name(name: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+pub fn validate_cluster_spec(spec: &crate::ClusterSpec) -> Result<(), ValidationError> {
+    if spec.task_history_limit > 1000 {
+        return Err(err(
+            "spec.task_history_limit",
+            "task_history_limit must be at most 1000",
+        ));
+    }
+    if !(1..=600).contains(&spec.heartbeat_period_secs) {
+        return Err(err(
+            "spec.heartbeat_period_secs",
+            "heartbeat_period_secs must be between 1 and 600",
+        ));
+    }
+    if spec.snapshot_interval < 10 {
+        return Err(err(
+            "spec.snapshot_interval",
+            "snapshot_interval must be >= 10",
+        ));
+    }
+    Ok(())
+}
+
 pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> {
     validate_name(&spec.name)?;
     let c = &spec.task.container;

@@ -4,6 +4,7 @@
 use crate::Ctx;
 use crate::client::typed;
 use crate::details::Details;
+use crate::kv::parse_opt_duration;
 use crate::output::print_as;
 use crate::reltime::ago;
 use anyhow::Result;
@@ -22,11 +23,21 @@ pub enum ClusterCommand {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Change cluster settings
+    /// Change cluster settings or rotate a join token
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)))]
     Update {
         /// Replace a join token: the old one stops admitting nodes
-        #[arg(long, value_enum)]
-        rotate_join_token: RoleArg,
+        #[arg(long, value_enum, group = "change")]
+        rotate_join_token: Option<RoleArg>,
+        /// Finished tasks kept per slot
+        #[arg(long, value_name = "N", group = "change")]
+        task_history_limit: Option<u64>,
+        /// How often agents heartbeat (a node is down after 3 missed periods), e.g. 5s
+        #[arg(long, value_name = "DURATION", group = "change")]
+        heartbeat_period: Option<String>,
+        /// Raft log entries between snapshots
+        #[arg(long, value_name = "N", group = "change")]
+        snapshot_interval: Option<u64>,
     },
 }
 
@@ -73,16 +84,46 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
             }
             Ok(())
         }
-        ClusterCommand::Update { rotate_join_token } => {
-            let body = serde_json::json!({ "role": rotate_join_token.as_str() });
-            let raw = ctx
-                .client
-                .post(&["cluster", "rotate-join-token"], &body)
-                .await?;
-            let cluster: Cluster = typed(&raw)?;
-            eprintln!("Rotated the {} join token.", rotate_join_token.as_str());
+        ClusterCommand::Update {
+            rotate_join_token,
+            task_history_limit,
+            heartbeat_period,
+            snapshot_interval,
+        } => {
+            let heartbeat = parse_opt_duration("--heartbeat-period", heartbeat_period.as_deref())?;
+            if let Some(d) = heartbeat
+                && (d.subsec_nanos() != 0 || d.as_secs() == 0)
+            {
+                anyhow::bail!("--heartbeat-period: must be a whole number of seconds, at least 1s");
+            }
+            let mut raw = None;
+            if task_history_limit.is_some() || heartbeat.is_some() || snapshot_interval.is_some() {
+                let current: Cluster = typed(&ctx.client.get(&["cluster"], &[]).await?)?;
+                let mut spec = current.spec.clone();
+                if let Some(n) = task_history_limit {
+                    spec.task_history_limit = *n;
+                }
+                if let Some(d) = heartbeat {
+                    spec.heartbeat_period_secs = d.as_secs();
+                }
+                if let Some(n) = snapshot_interval {
+                    spec.snapshot_interval = *n;
+                }
+                let body = serde_json::json!({ "version": current.meta.version, "spec": spec });
+                raw = Some(ctx.client.post(&["cluster"], &body).await?);
+            }
+            if let Some(role) = rotate_join_token {
+                let body = serde_json::json!({ "role": role.as_str() });
+                raw = Some(
+                    ctx.client
+                        .post(&["cluster", "rotate-join-token"], &body)
+                        .await?,
+                );
+                eprintln!("Rotated the {} join token.", role.as_str());
+            }
+            let raw = raw.expect("clap requires at least one change");
             print_as(ctx.format, &raw, || {
-                Ok(format!("{}\n", rotate_join_token.token(&cluster)))
+                Ok(render_cluster(&typed(&raw)?, Timestamp::now()))
             })
         }
     }
@@ -101,6 +142,11 @@ pub fn render_cluster(c: &Cluster, now: Timestamp) -> String {
         .field(
             " Heartbeat period",
             format!("{}s", c.spec.heartbeat_period_secs),
+        )
+        .section("Raft")
+        .field(
+            " Snapshot interval",
+            format!("{} entries", c.spec.snapshot_interval),
         )
         .section("Join tokens")
         .field(" Worker", c.join_tokens.worker.as_str())

@@ -91,7 +91,6 @@ pub async fn run(
         &config.data_dir,
         id.raft_id,
         store.clone(),
-        raft::SNAPSHOT_INTERVAL,
         contacts.clone(),
     )
     .await?;
@@ -144,7 +143,7 @@ pub async fn run(
     let leadership = Leadership {
         raft: raft.clone(),
         raft_id: id.raft_id,
-        store,
+        store: store.clone(),
         writer,
         local_node: id.node_id.clone(),
         dispatcher: dispatcher_tx,
@@ -154,6 +153,11 @@ pub async fn run(
         leadership.run(stop).await;
         Ok(())
     });
+    tasks.spawn(raft::snapshot::run(
+        raft.clone(),
+        store.clone(),
+        shutdown.clone(),
+    ));
     if id.pending_raft_join.is_some() {
         let stop = shutdown.clone();
         tasks.spawn(join_raft(

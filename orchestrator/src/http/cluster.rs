@@ -16,6 +16,27 @@ pub async fn get(State(st): State<AppState>) -> Result<Json<Cluster>, ApiError> 
 }
 
 #[derive(serde::Deserialize)]
+pub struct ClusterUpdate {
+    version: u64,
+    spec: shoal_api::ClusterSpec,
+}
+
+/// `POST /v1/cluster` `{"version", "spec"}`: change cluster settings.
+pub async fn update(
+    State(st): State<AppState>,
+    super::json::Body(req): super::json::Body<ClusterUpdate>,
+) -> Result<Json<Cluster>, ApiError> {
+    shoal_api::validate::validate_cluster_spec(&req.spec)?;
+    st.writer
+        .write(vec![crate::store::Action::UpdateClusterSpec {
+            version: req.version,
+            spec: req.spec,
+        }])
+        .await?;
+    get(State(st)).await
+}
+
+#[derive(serde::Deserialize)]
 pub struct Rotate {
     role: shoal_api::Role,
 }

@@ -51,7 +51,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/version", get(version))
-        .route("/v1/cluster", get(cluster::get))
+        .route("/v1/cluster", get(cluster::get).post(cluster::update))
         .route(
             "/v1/cluster/rotate-join-token",
             post(cluster::rotate_join_token),

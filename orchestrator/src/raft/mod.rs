@@ -8,6 +8,7 @@ mod db;
 mod log_store;
 mod network;
 mod recover;
+pub mod snapshot;
 mod state_machine;
 pub mod types;
 mod writer;
@@ -24,18 +25,15 @@ use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Log entries between snapshots (SwarmKit's default). A cluster setting comes with
-/// multi-manager support.
-pub const SNAPSHOT_INTERVAL: u64 = 10_000;
-
-/// Raft timing: openraft's fast defaults allow sub-second failover.
-pub fn raft_config(snapshot_interval: u64) -> Arc<openraft::Config> {
+/// Raft timing: openraft's fast defaults allow sub-second failover. Snapshots are triggered by
+/// [`snapshot::run`] from the cluster setting, not by openraft's fixed policy.
+pub fn raft_config() -> Arc<openraft::Config> {
     let config = openraft::Config {
         cluster_name: "shoal".into(),
         heartbeat_interval: 50,
         election_timeout_min: 150,
         election_timeout_max: 300,
-        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(snapshot_interval),
+        snapshot_policy: openraft::SnapshotPolicy::Never,
         max_in_snapshot_log_to_keep: 1_000,
         ..Default::default()
     };
@@ -58,20 +56,12 @@ pub async fn start(
     data_dir: &Path,
     raft_id: RaftId,
     store: Store,
-    snapshot_interval: u64,
     contacts: PeerContacts,
 ) -> anyhow::Result<Raft> {
     let path = data_dir.join("raft.redb");
     let db = Arc::new(tokio::task::spawn_blocking(move || Db::open(&path)).await??);
     let log = LogStore::new(db.clone());
     let sm = StateMachine::open(store, db).await?;
-    let raft = Raft::new(
-        raft_id,
-        raft_config(snapshot_interval),
-        Network::new(contacts),
-        log,
-        sm,
-    )
-    .await?;
+    let raft = Raft::new(raft_id, raft_config(), Network::new(contacts), log, sm).await?;
     Ok(raft)
 }
