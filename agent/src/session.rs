@@ -29,6 +29,21 @@ enum SessionError {
     Decode(#[from] serde_json::Error),
     #[error("heartbeat failed: {0}")]
     Heartbeat(String),
+    #[error("the manager refused: {0}")]
+    Refused(String),
+}
+
+/// A response, or the manager's own words when it refused (`{"error":{"message"}}`).
+async fn refused(resp: reqwest::Response) -> Result<reqwest::Response, SessionError> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let message = match resp.json::<shoal_api::rest::ErrorBody>().await {
+        Ok(b) => b.error.message,
+        Err(_) => status.to_string(),
+    };
+    Err(SessionError::Refused(message))
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -111,8 +126,9 @@ async fn session(
             addr: config.addr.clone(),
         })
         .send()
+        .await
+        .map(refused)?
         .await?
-        .error_for_status()?
         .json()
         .await?;
     tracing::info!(manager, "registered with manager");

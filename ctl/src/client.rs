@@ -135,7 +135,12 @@ impl Client {
 
     /// `DELETE /v1/<path...>`.
     pub async fn delete(&self, path: &[&str]) -> Result<()> {
-        let url = self.url(path, &[]);
+        self.delete_with(path, &[]).await
+    }
+
+    /// `DELETE /v1/<path...>?<query>`.
+    pub async fn delete_with(&self, path: &[&str], query: &[(&str, &str)]) -> Result<()> {
+        let url = self.url(path, query);
         self.send(self.http.delete(url), Method::DELETE).await?;
         Ok(())
     }

@@ -38,6 +38,15 @@ pub enum NodeCommand {
         #[arg(value_name = "NODE", required = true)]
         nodes: Vec<String>,
     },
+    /// Remove workers from the cluster (their tasks move elsewhere)
+    #[command(visible_alias = "remove")]
+    Rm {
+        #[arg(value_name = "NODE", required = true)]
+        nodes: Vec<String>,
+        /// Remove a node even though it is ready
+        #[arg(short, long)]
+        force: bool,
+    },
     /// Change a node's availability or labels
     Update {
         #[arg(value_name = "NODE")]
@@ -70,6 +79,14 @@ pub async fn run(cmd: &NodeCommand, ctx: &Ctx) -> Result<()> {
         NodeCommand::Activate { nodes } => set_availability(ctx, nodes, "active").await,
         NodeCommand::Pause { nodes } => set_availability(ctx, nodes, "pause").await,
         NodeCommand::Drain { nodes } => set_availability(ctx, nodes, "drain").await,
+        NodeCommand::Rm { nodes, force } => {
+            for node in nodes {
+                let query: &[(&str, &str)] = if *force { &[("force", "true")] } else { &[] };
+                ctx.client.delete_with(&["nodes", node], query).await?;
+                println!("{node}");
+            }
+            Ok(())
+        }
         NodeCommand::Update {
             node,
             availability,

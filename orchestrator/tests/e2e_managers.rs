@@ -127,7 +127,9 @@ async fn three_managers_survive_leader_loss_and_keep_every_acknowledged_write() 
     acked.push("after-rejoin".into());
 
     // Two managers down: the last one answers promptly that there is no quorum.
-    let lone = (new_leader + 1) % 3;
+    // Keep a follower: a cut-off leader only notices when its writes time out.
+    let current = leader(&m, &m[l]).await.expect("a leader");
+    let lone = (current + 1) % 3;
     for (i, node) in m.iter_mut().enumerate() {
         if i != lone {
             node.kill9();

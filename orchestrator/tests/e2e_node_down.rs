@@ -129,3 +129,54 @@ async fn drain_moves_tasks_off_and_pause_takes_no_new_ones() -> anyhow::Result<(
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn node_rm_refuses_managers_and_ready_nodes_unless_forced() -> anyhow::Result<()> {
+    let manager = Shoald::start("rm-mgr").await?;
+    let token = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = Shoald::start_worker("rm-wrk", &manager, &token).await?;
+    manager.create_service(spec("orphan", IMAGE_1, 2)).await?;
+    eventually("one running on the worker", WAIT, || async {
+        let n = manager.running("orphan", IMAGE_1).await.ok()?;
+        (n == 2 && worker.running_containers().len() == 1).then_some(())
+    })
+    .await?;
+
+    let out = manager.shoalctl(&["node", "rm", &manager.hostname]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a manager"));
+    let out = manager.shoalctl(&["node", "rm", &worker.hostname]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+
+    let out = manager.shoalctl(&["node", "rm", "--force", &worker.hostname]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually("both tasks on the manager", WAIT, || async {
+        let tasks = manager.tasks("orphan", false).await.ok()?;
+        let here = tasks
+            .iter()
+            .filter(|t| {
+                t["node_id"] == manager.node_id.as_str() && t["status"]["state"] == "running"
+            })
+            .count();
+        (here == 2).then_some(())
+    })
+    .await?;
+    let nodes = manager.get("/v1/nodes").await?;
+    assert_eq!(nodes.as_array().unwrap().len(), 1);
+    eventually("the removed node is refused", WAIT, || async {
+        worker
+            .log()
+            .contains("not part of this cluster")
+            .then_some(())
+    })
+    .await?;
+    Ok(())
+}

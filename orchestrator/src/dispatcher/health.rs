@@ -20,11 +20,16 @@ pub(super) async fn check_loop(d: Arc<Dispatcher>) {
         let now = Instant::now();
         let expired: Vec<NodeId> = {
             let mut sessions = d.sessions();
+            let state = d.store.read();
+            // Silent for three periods, or removed from the cluster.
             let gone: Vec<NodeId> = sessions
                 .iter()
-                .filter(|(_, s)| now.duration_since(s.last_seen) > deadline)
+                .filter(|(n, s)| {
+                    now.duration_since(s.last_seen) > deadline || !state.nodes.contains_key(*n)
+                })
                 .map(|(n, _)| n.clone())
                 .collect();
+            drop(state);
             for n in &gone {
                 if let Some(s) = sessions.remove(n) {
                     s.cancel.cancel();

@@ -57,7 +57,10 @@ pub fn router(state: AppState) -> Router {
             post(cluster::rotate_join_token),
         )
         .route("/v1/nodes", get(nodes::list))
-        .route("/v1/nodes/{id}", get(nodes::get).post(nodes::update))
+        .route(
+            "/v1/nodes/{id}",
+            get(nodes::get).post(nodes::update).delete(nodes::remove),
+        )
         .route("/v1/services", get(services::list).post(services::create))
         .route(
             "/v1/services/{id}",

@@ -80,3 +80,34 @@ pub async fn update(
     let node = find(&st, node.id.as_str())?;
     Ok(Json(with_manager_status(&st, vec![node]).remove(0)))
 }
+
+#[derive(serde::Deserialize)]
+pub struct RemoveQuery {
+    #[serde(default)]
+    force: bool,
+}
+
+/// `DELETE /v1/nodes/{id}?force=true`: forget a worker. A manager cannot be removed (there is
+/// no demotion yet), and a ready node only with `force`.
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<RemoveQuery>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let node = find(&st, &r)?;
+    let host = &node.description.hostname;
+    if node.role == shoal_api::Role::Manager {
+        return Err(ApiError::bad_request(format!(
+            "node {host} is a manager: removing managers is not supported yet (there is no demote)"
+        )));
+    }
+    if node.status.state == shoal_api::NodeState::Ready && !q.force {
+        return Err(ApiError::bad_request(format!(
+            "node {host} is ready: drain it and stop its shoald first, or remove it with --force"
+        )));
+    }
+    st.writer
+        .write(vec![Action::DeleteNode { id: node.id }])
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -101,6 +101,10 @@ pub enum Action {
         id: NodeId,
         status: NodeStatus,
     },
+    /// User (`node rm`): forget a node; its tasks are replaced elsewhere.
+    DeleteNode {
+        id: NodeId,
+    },
     UpdateNodeSpec {
         id: NodeId,
         version: u64,

@@ -296,6 +296,14 @@ impl State {
                     }
                 }
             }
+            Action::DeleteNode { id } => {
+                let n = self
+                    .nodes
+                    .remove(id)
+                    .ok_or_else(|| StoreError::not_found("node", id))?;
+                undo.push(Undo::Node(id.clone(), Some(n.clone())));
+                Change::Deleted(Object::Node(n))
+            }
             Action::SetNodeStatus { id, status } => {
                 let n = get_mut(&mut self.nodes, "node", id)?;
                 undo.push(Undo::Node(id.clone(), Some(n.clone())));
