@@ -134,7 +134,7 @@ pub async fn run(
         dispatcher: dispatcher_rx,
         http: reqwest::Client::new(),
         membership_lock: Default::default(),
-        contacts,
+        contacts: contacts.clone(),
     });
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -147,6 +147,7 @@ pub async fn run(
         writer,
         local_node: id.node_id.clone(),
         dispatcher: dispatcher_tx,
+        contacts: contacts.clone(),
     };
     let stop = shutdown.clone();
     tasks.spawn(async move {

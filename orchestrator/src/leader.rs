@@ -1,12 +1,12 @@
 //! Leadership: starts the leader-only components (cluster bootstrap, dispatcher, controllers)
 //! when this manager becomes leader and has applied everything committed before it, and stops
-//! them the moment it is no longer leader.
+//! them the moment it is no longer leader, or no longer hears from a majority of managers
+//! (so that its agents move to managers that can still commit their reports).
 
 use crate::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler};
 use crate::dispatcher::Dispatcher;
-use crate::raft::{Raft, RaftId, Writer};
+use crate::raft::{PeerContacts, Raft, RaftId, Writer, leads_with_quorum};
 use crate::store::{Action, Store};
-use openraft::ServerState;
 use shoal_api::{Cluster, ClusterSpec, JoinTokens, Meta, NodeId, random_id};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -19,17 +19,19 @@ pub struct Leadership {
     pub writer: Writer,
     pub local_node: NodeId,
     pub dispatcher: watch::Sender<Option<Arc<Dispatcher>>>,
+    pub contacts: PeerContacts,
 }
+
+/// How often a leader checks that it still hears from a majority.
+const QUORUM_CHECK: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Leadership {
     pub async fn run(self, shutdown: CancellationToken) {
         let mut metrics = self.raft.metrics();
         let mut term: Option<CancellationToken> = None;
         loop {
-            let leading = {
-                let m = metrics.borrow_and_update();
-                m.state == ServerState::Leader && m.current_leader == Some(self.raft_id)
-            };
+            metrics.borrow_and_update();
+            let leading = leads_with_quorum(&self.raft, self.raft_id, &self.contacts);
             match (leading, &term) {
                 (true, None) => {
                     let token = shutdown.child_token();
@@ -37,7 +39,7 @@ impl Leadership {
                     term = Some(token);
                 }
                 (false, Some(t)) => {
-                    tracing::info!("lost leadership: stopping leader components");
+                    tracing::info!("lost leadership or quorum: stopping leader components");
                     t.cancel();
                     self.dispatcher.send_replace(None);
                     term = None;
@@ -47,6 +49,7 @@ impl Leadership {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 r = metrics.changed() => if r.is_err() { break },
+                _ = tokio::time::sleep(QUORUM_CHECK), if term.is_some() => {}
             }
         }
         if let Some(t) = term {

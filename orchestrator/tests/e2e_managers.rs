@@ -221,3 +221,56 @@ async fn force_new_cluster_recovers_a_lone_survivor_with_all_its_state() -> Resu
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_leader_cut_off_from_the_majority_refuses_at_once_and_recovers() -> Result<()> {
+    let first = Shoald::start("cut1").await?;
+    let token = first.get("/v1/cluster").await?["join_tokens"]["manager"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = Shoald::start_manager("cut2", &first, &token).await?;
+    let third = Shoald::start_manager("cut3", &first, &token).await?;
+    let m = [first, second, third];
+    assert!(write(&m[0], "before-cut").await);
+    let l = leader(&m, &m[0]).await.expect("a leader");
+
+    // Freeze both followers: the leader no longer hears from a majority.
+    for (i, node) in m.iter().enumerate() {
+        if i != l {
+            node.signal("STOP");
+        }
+    }
+    let cut_at = Instant::now();
+    let body = eventually("the cut-off leader to refuse", WAIT, || async {
+        let (status, body) = m[l].call(Method::GET, "/v1/services", None).await.ok()?;
+        (status == 503).then_some(body)
+    })
+    .await?;
+    let refused_after = cut_at.elapsed();
+    assert!(
+        refused_after < Duration::from_secs(3),
+        "refused only after {refused_after:?}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("quorum"),
+        "{body}"
+    );
+    assert!(!write(&m[l], "during-cut").await);
+
+    for (i, node) in m.iter().enumerate() {
+        if i != l {
+            node.signal("CONT");
+        }
+    }
+    eventually("writes accepted again after healing", WAIT, || async {
+        write(&m[l], "after-heal").await.then_some(())
+    })
+    .await?;
+    let names = service_names(&m[l]).await?;
+    assert!(names.contains(&"before-cut".to_string()) && names.contains(&"after-heal".to_string()));
+    Ok(())
+}

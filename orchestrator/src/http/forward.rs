@@ -21,19 +21,22 @@ pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> 
     if path.starts_with("/v1/raft/") || path == "/v1/version" {
         return next.run(req).await;
     }
-    let (leading, leader) = {
+    if crate::raft::leads_with_quorum(&st.raft, st.raft_id, &st.contacts) {
+        return next.run(req).await;
+    }
+    let (cut_off, leader) = {
         let m = st.raft.metrics();
         let m = m.borrow();
         let leader = m
             .current_leader
             .and_then(|id| m.membership_config.membership().get_node(&id).cloned());
-        (
-            m.state == ServerState::Leader && m.current_leader == Some(st.raft_id),
-            leader,
-        )
+        (m.state == ServerState::Leader, leader)
     };
-    if leading {
-        return next.run(req).await;
+    if cut_off {
+        return ApiError::unavailable(
+            "no quorum: this manager leads but cannot reach a majority of managers, so it can neither read nor write",
+        )
+        .into_response();
     }
     if req.headers().contains_key(FORWARDED) {
         return ApiError::unavailable("leadership is moving between managers; retry")

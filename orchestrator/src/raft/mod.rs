@@ -40,6 +40,23 @@ pub fn raft_config() -> Arc<openraft::Config> {
     Arc::new(config.validate().expect("static raft config is valid"))
 }
 
+/// Whether this manager leads and has heard from a majority of voters within the last second.
+/// A leader cut off from the majority keeps its Raft role until it hears of a newer term, but
+/// it must neither serve reads nor run the leader-only components meanwhile.
+pub fn leads_with_quorum(raft: &Raft, me: RaftId, contacts: &PeerContacts) -> bool {
+    let m = raft.metrics();
+    let m = m.borrow();
+    if m.state != openraft::ServerState::Leader || m.current_leader != Some(me) {
+        return false;
+    }
+    let voters: Vec<RaftId> = m.membership_config.membership().voter_ids().collect();
+    let heard = voters
+        .iter()
+        .filter(|v| **v == me || contacts.is_reachable(**v))
+        .count();
+    heard * 2 > voters.len()
+}
+
 /// Base URLs of the managers in the current Raft membership.
 pub fn manager_urls(store: &Store) -> Vec<String> {
     store

@@ -285,6 +285,17 @@ impl Shoald {
         self.wait_ready().await
     }
 
+    /// Sends a signal (`STOP`, `CONT`, ...) to the running shoald.
+    pub fn signal(&self, sig: &str) {
+        if let Some(c) = &self.child {
+            let st = Command::new("kill")
+                .args([&format!("-{sig}"), &c.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(st.success(), "kill -{sig}");
+        }
+    }
+
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
