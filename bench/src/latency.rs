@@ -1,5 +1,5 @@
 //! Assignment latency: how long a task assignment takes to reach an agent. A hollow node
-//! registers with the dispatcher and holds its assignment stream; every other node is paused
+//! joins with the worker token, registers with the dispatcher and holds its assignment stream; every other node is paused
 //! so each new task goes to the hollow node; the time from the scheduler's proposal (the
 //! task's `updated_at`, stamped before the Raft commit) to the stream delivering it is taken
 //! for each of `samples` scale-ups.
@@ -31,11 +31,20 @@ async fn set_availability(api: &Api, node: &Value, availability: &str) -> anyhow
 }
 
 pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Latency> {
-    let hollow = format!("hollow{}", std::process::id());
+    // The hollow node joins like any worker, then registers as its agent would.
+    let token = api.get("/v1/cluster").await?["join_tokens"]["worker"].clone();
+    let hostname = format!("hollow{}", std::process::id());
+    let joined = api
+        .post("/v1/join", json!({"token": token, "hostname": hostname}))
+        .await?;
+    let hollow = joined["node_id"]
+        .as_str()
+        .context("join gave no node id")?
+        .to_string();
     let reg: RegisterResponse = serde_json::from_value(
         api.post(
             "/v1/dispatcher/register",
-            json!({"node_id": hollow, "description": {"hostname": hollow, "cpus": 1, "memory_bytes": 1, "engine_version": "hollow"}}),
+            json!({"node_id": hollow, "description": {"hostname": hostname, "cpus": 1, "memory_bytes": 1, "engine_version": "hollow"}}),
         )
         .await?,
     )?;
