@@ -64,7 +64,7 @@ struct Cli {
 enum Command {
     /// Show the client and server versions
     Version,
-    /// Inspect the cluster
+    /// Inspect the cluster, its join tokens and settings
     #[command(subcommand)]
     Cluster(ClusterCommand),
     /// Manage nodes
