@@ -2,6 +2,10 @@
 //! on the control socket and the TCP listener, runs the leader-only components while leading,
 //! and runs this node's agent. Tests call [`run`] exactly as the binary does.
 
+mod join;
+mod recover;
+mod worker;
+
 use crate::http::{AppState, router};
 use crate::identity::{self, Identity};
 use crate::leader::Leadership;
@@ -67,7 +71,7 @@ pub async fn run(
             id.node_id
         ),
         (None, Some(join)) => {
-            let id = join_cluster(join, &config.hostname, &advertise).await?;
+            let id = join::join_cluster(join, &config.hostname, &advertise).await?;
             identity::save(&config.data_dir, &id)?;
             id
         }
@@ -78,10 +82,10 @@ pub async fn run(
         }
     };
     if id.role == shoal_api::Role::Worker {
-        return run_worker(config, id, listener, shutdown).await;
+        return worker::run_worker(config, id, listener, shutdown).await;
     }
     let recovered = if config.force_new_cluster {
-        Some(set_aside_for_new_cluster(&config.data_dir, &id).await?)
+        Some(recover::set_aside_for_new_cluster(&config.data_dir, &id).await?)
     } else {
         None
     };
@@ -161,7 +165,7 @@ pub async fn run(
     ));
     if id.pending_raft_join.is_some() {
         let stop = shutdown.clone();
-        tasks.spawn(join_raft(
+        tasks.spawn(join::join_raft(
             config.data_dir.clone(),
             id.clone(),
             advertise.clone(),
@@ -187,7 +191,7 @@ pub async fn run(
 }
 
 /// Serves `app` on the TCP listener and on the owner-only control socket of `data_dir`.
-fn serve(
+pub(super) fn serve(
     tasks: &mut JoinSet<anyhow::Result<()>>,
     app: axum::Router,
     listener: TcpListener,
@@ -218,7 +222,7 @@ fn serve(
 }
 
 /// Waits for the first part to end (a bind error, say, or shutdown), then stops them all.
-async fn run_until_first_ends(
+pub(super) async fn run_until_first_ends(
     mut tasks: JoinSet<anyhow::Result<()>>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
@@ -230,146 +234,6 @@ async fn run_until_first_ends(
         Some(Err(e)) => Err(e.into()),
         None => Ok(()),
     }
-}
-
-/// `--force-new-cluster`: rebuilds this manager's state from its Raft database, then moves
-/// the database aside so Raft starts afresh with this manager as the only member.
-async fn set_aside_for_new_cluster(
-    data_dir: &std::path::Path,
-    id: &Identity,
-) -> anyhow::Result<crate::store::State> {
-    if id.role != shoal_api::Role::Manager {
-        anyhow::bail!("--force-new-cluster needs a manager's data dir; this node is a worker");
-    }
-    let path = data_dir.join("raft.redb");
-    if !path.exists() {
-        anyhow::bail!(
-            "--force-new-cluster: {} holds no raft state",
-            data_dir.display()
-        );
-    }
-    let read = path.clone();
-    let state = tokio::task::spawn_blocking(move || raft::rebuild_state(&read)).await??;
-    let aside = data_dir.join(format!(
-        "raft.redb.before-force-new-cluster.{}",
-        shoal_api::Timestamp::now().0
-    ));
-    std::fs::rename(&path, &aside)?;
-    tracing::warn!(
-        services = state.services.len(),
-        tasks = state.tasks.len(),
-        old = %aside.display(),
-        "rebuilt the state; the old raft database is kept aside"
-    );
-    Ok(state)
-}
-
-/// Asks a manager to admit this node; the token decides the role.
-async fn join_cluster(join: &Join, hostname: &str, advertise: &str) -> anyhow::Result<Identity> {
-    let url = format!("http://{}/v1/join", join.addr);
-    let req = shoal_api::rest::JoinRequest {
-        token: join.token.clone(),
-        hostname: hostname.to_string(),
-        addr: Some(advertise.to_string()),
-    };
-    let resp = reqwest::Client::new()
-        .post(&url)
-        .json(&req)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the manager at {}", join.addr))?;
-    if !resp.status().is_success() {
-        let status = resp.status();
-        let message = match resp.json::<shoal_api::rest::ErrorBody>().await {
-            Ok(b) => b.error.message,
-            Err(_) => status.to_string(),
-        };
-        anyhow::bail!("cannot join the cluster through {}: {message}", join.addr);
-    }
-    let joined: shoal_api::rest::JoinResponse = resp.json().await?;
-    tracing::info!(node = %joined.node_id, role = ?joined.role, "joined the cluster");
-    let manager = joined.role == shoal_api::Role::Manager;
-    Ok(Identity {
-        node_id: joined.node_id,
-        raft_id: if manager { identity::new_raft_id() } else { 0 },
-        role: joined.role,
-        managers: joined.managers,
-        pending_raft_join: manager.then(|| identity::PendingJoin {
-            addr: join.addr.clone(),
-            token: join.token.clone(),
-        }),
-    })
-}
-
-/// Asks the cluster to add this admitted manager to Raft (its Raft server already answers),
-/// retrying until it succeeds, then records that the join is complete.
-async fn join_raft(
-    data_dir: PathBuf,
-    mut id: Identity,
-    advertise: String,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let Some(pending) = id.pending_raft_join.clone() else {
-        return Ok(());
-    };
-    let req = shoal_api::rest::RaftJoinRequest {
-        token: pending.token.clone(),
-        node_id: id.node_id.clone(),
-        raft_id: id.raft_id,
-        addr: advertise,
-    };
-    let http = reqwest::Client::new();
-    let url = format!("http://{}/v1/join/raft", pending.addr);
-    loop {
-        let sent = http.post(&url).json(&req).send().await;
-        match sent {
-            Ok(r) if r.status().is_success() => break,
-            Ok(r) if r.status().is_client_error() => {
-                let message = match r.json::<shoal_api::rest::ErrorBody>().await {
-                    Ok(b) => b.error.message,
-                    Err(e) => e.to_string(),
-                };
-                anyhow::bail!("the cluster refused to add this manager to raft: {message}");
-            }
-            Ok(r) => tracing::warn!(status = %r.status(), "joining raft failed; retrying"),
-            Err(e) => tracing::warn!(error = %e, "joining raft failed; retrying"),
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-        }
-    }
-    id.pending_raft_join = None;
-    identity::save(&data_dir, &id)?;
-    tracing::info!("joined raft as a voting manager");
-    // Keep running: this task ending would stop the node.
-    shutdown.cancelled().await;
-    Ok(())
-}
-
-/// A worker runs only its agent. Its API answers that control requests go to a manager.
-async fn run_worker(
-    config: Config,
-    id: Identity,
-    listener: TcpListener,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let app = crate::http::worker_router(id.managers.clone());
-    let mut tasks = JoinSet::new();
-    let socket_path = serve(&mut tasks, app, listener, &config.data_dir, &shutdown)?;
-    tracing::info!(node = %id.node_id, managers = ?id.managers, "running as a worker");
-    let agent = AgentConfig {
-        managers: id.managers.clone(),
-        node_id: id.node_id.clone(),
-        hostname: config.hostname.clone(),
-        docker_host: config.docker_host.clone(),
-        addr: config.advertise_addr.clone(),
-    };
-    let stop = shutdown.clone();
-    tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
-    let result = run_until_first_ends(tasks, &shutdown).await;
-    let _ = std::fs::remove_file(&socket_path);
-    result
 }
 
 /// A wildcard listen address is not dialable: use loopback for the local agent.
