@@ -152,13 +152,7 @@ pub fn plan_service(
         }
         if nodes.is_lost(cur) {
             // Its node is down or drained: replace it now, whatever the restart policy says.
-            plan.actions.push(set_desired(cur, TaskState::Shutdown));
-            plan.actions.push(Action::CreateTask(new_task(
-                service,
-                cur.slot,
-                TaskState::Running,
-                now,
-            )));
+            replace(service, cur, TaskState::Running, now, &mut plan);
             continue;
         }
         if cur.desired_state == TaskState::Ready {
@@ -205,15 +199,7 @@ pub fn plan_service(
     }
     for old in candidates.iter().take(budget) {
         match update.order {
-            UpdateOrder::StopFirst => {
-                plan.actions.push(set_desired(old, TaskState::Shutdown));
-                plan.actions.push(Action::CreateTask(new_task(
-                    service,
-                    old.slot,
-                    TaskState::Ready,
-                    now,
-                )));
-            }
+            UpdateOrder::StopFirst => replace(service, old, TaskState::Ready, now, &mut plan),
             UpdateOrder::StartFirst => {
                 plan.actions.push(Action::CreateTask(new_task(
                     service,
@@ -260,12 +246,15 @@ fn restart(service: &Service, old: &Task, now: Timestamp, plan: &mut Plan) {
         plan.wake_at = Some(plan.wake_at.map_or(due, |w| w.min(due)));
         return;
     }
+    replace(service, old, TaskState::Running, now, plan);
+}
+
+/// Retires `old` and puts a new task from the service's current spec in its slot, desired
+/// `desired` (`running`, or `ready` for a stop-first update).
+fn replace(service: &Service, old: &Task, desired: TaskState, now: Timestamp, plan: &mut Plan) {
     plan.actions.push(set_desired(old, TaskState::Shutdown));
     plan.actions.push(Action::CreateTask(new_task(
-        service,
-        old.slot,
-        TaskState::Running,
-        now,
+        service, old.slot, desired, now,
     )));
 }
 
