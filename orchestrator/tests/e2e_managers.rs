@@ -174,14 +174,7 @@ async fn three_managers_survive_leader_loss_and_keep_every_acknowledged_write() 
 
 #[tokio::test]
 async fn force_new_cluster_recovers_a_lone_survivor_with_all_its_state() -> Result<()> {
-    let first = Shoald::start("fnc1").await?;
-    let token = first.get("/v1/cluster").await?["join_tokens"]["manager"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = Shoald::start_manager("fnc2", &first, &token).await?;
-    let third = Shoald::start_manager("fnc3", &first, &token).await?;
-    let mut m = [first, second, third];
+    let mut m = Shoald::three_managers("fnc").await?;
     for i in 0..5 {
         assert!(write(&m[i % 3], &format!("keep{i}")).await);
     }
@@ -224,14 +217,7 @@ async fn force_new_cluster_recovers_a_lone_survivor_with_all_its_state() -> Resu
 
 #[tokio::test]
 async fn a_leader_cut_off_from_the_majority_refuses_at_once_and_recovers() -> Result<()> {
-    let first = Shoald::start("cut1").await?;
-    let token = first.get("/v1/cluster").await?["join_tokens"]["manager"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = Shoald::start_manager("cut2", &first, &token).await?;
-    let third = Shoald::start_manager("cut3", &first, &token).await?;
-    let m = [first, second, third];
+    let m = Shoald::three_managers("cut").await?;
     assert!(write(&m[0], "before-cut").await);
     let l = leader(&m, &m[0]).await.expect("a leader");
 

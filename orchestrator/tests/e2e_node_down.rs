@@ -11,12 +11,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn tasks_of_a_dead_worker_move_and_never_run_twice() -> anyhow::Result<()> {
-    let manager = Shoald::start("nd-mgr").await?;
-    let token = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut worker = Shoald::start_worker("nd-wrk", &manager, &token).await?;
+    let (manager, mut worker) = Shoald::manager_and_worker("nd").await?;
     manager.create_service(spec("mover", IMAGE_1, 4)).await?;
     eventually("4 running, 2 on the worker", WAIT, || async {
         let n = manager.running("mover", IMAGE_1).await.ok()?;
@@ -67,12 +62,7 @@ async fn tasks_of_a_dead_worker_move_and_never_run_twice() -> anyhow::Result<()>
 
 #[tokio::test]
 async fn drain_moves_tasks_off_and_pause_takes_no_new_ones() -> anyhow::Result<()> {
-    let manager = Shoald::start("dr-mgr").await?;
-    let token = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let worker = Shoald::start_worker("dr-wrk", &manager, &token).await?;
+    let (manager, worker) = Shoald::manager_and_worker("dr").await?;
     manager.create_service(spec("drained", IMAGE_1, 4)).await?;
     eventually("2 running on the worker", WAIT, || async {
         let n = manager.running("drained", IMAGE_1).await.ok()?;
@@ -132,12 +122,7 @@ async fn drain_moves_tasks_off_and_pause_takes_no_new_ones() -> anyhow::Result<(
 
 #[tokio::test]
 async fn node_rm_refuses_managers_and_ready_nodes_unless_forced() -> anyhow::Result<()> {
-    let manager = Shoald::start("rm-mgr").await?;
-    let token = manager.get("/v1/cluster").await?["join_tokens"]["worker"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let worker = Shoald::start_worker("rm-wrk", &manager, &token).await?;
+    let (manager, worker) = Shoald::manager_and_worker("rm").await?;
     manager.create_service(spec("orphan", IMAGE_1, 2)).await?;
     eventually("one running on the worker", WAIT, || async {
         let n = manager.running("orphan", IMAGE_1).await.ok()?;

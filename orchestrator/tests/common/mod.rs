@@ -94,6 +94,32 @@ impl Shoald {
         Ok(node)
     }
 
+    /// This cluster's join token for `role` (`worker` or `manager`).
+    pub async fn join_token(&self, role: &str) -> Result<String> {
+        let cluster = self.get("/v1/cluster").await?;
+        Ok(cluster["join_tokens"][role]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// A new cluster of one manager and one worker.
+    pub async fn manager_and_worker(prefix: &str) -> Result<(Shoald, Shoald)> {
+        let manager = Shoald::start(&format!("{prefix}-mgr")).await?;
+        let token = manager.join_token("worker").await?;
+        let worker = Shoald::start_worker(&format!("{prefix}-wrk"), &manager, &token).await?;
+        Ok((manager, worker))
+    }
+
+    /// A new cluster of three managers (the second and third join one after the other).
+    pub async fn three_managers(prefix: &str) -> Result<[Shoald; 3]> {
+        let first = Shoald::start(&format!("{prefix}1")).await?;
+        let token = first.join_token("manager").await?;
+        let second = Shoald::start_manager(&format!("{prefix}2"), &first, &token).await?;
+        let third = Shoald::start_manager(&format!("{prefix}3"), &first, &token).await?;
+        Ok([first, second, third])
+    }
+
     /// A node that is not started yet.
     pub fn new(name: &str, args: Vec<String>, api_port: Option<u16>) -> Result<Shoald> {
         ensure_images();
