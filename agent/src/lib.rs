@@ -5,6 +5,7 @@
 
 pub mod docker;
 pub mod executor;
+pub mod http_client;
 mod labels;
 mod reporter;
 mod runner;
@@ -13,6 +14,7 @@ pub mod sim;
 mod worker;
 
 pub use executor::{ContainerInfo, ExecError, Executor};
+pub use http_client::HttpClients;
 
 use shoal_api::NodeId;
 use std::sync::Arc;
@@ -21,8 +23,10 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Clone, Debug)]
 pub struct AgentConfig {
-    /// Base URLs of managers, e.g. `http://127.0.0.1:4242`.
+    /// Base URLs of managers, e.g. `https://127.0.0.1:4242`.
     pub managers: Vec<String>,
+    /// The node's HTTPS client (its certificate), current after each renewal.
+    pub http: HttpClients,
     pub node_id: NodeId,
     pub hostname: String,
     pub docker_host: Option<String>,

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 pub type ReportTx = mpsc::UnboundedSender<StatusUpdate>;
 
 pub async fn run(
-    http: reqwest::Client,
+    http: crate::HttpClients,
     node_id: NodeId,
     mut session: watch::Receiver<Option<SessionInfo>>,
     mut rx: mpsc::UnboundedReceiver<StatusUpdate>,
@@ -45,6 +45,7 @@ pub async fn run(
             updates: pending.values().cloned().collect(),
         };
         let sent = http
+            .get()
             .post(format!("{}/v1/dispatcher/status", s.manager))
             .json(&batch)
             .send()

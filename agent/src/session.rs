@@ -49,14 +49,10 @@ async fn refused(resp: reqwest::Response) -> Result<reqwest::Response, SessionEr
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: CancellationToken) {
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(3))
-        .build()
-        .expect("http client");
     let (session_tx, session_rx) = watch::channel(None);
     let (status_tx, status_rx) = mpsc::unbounded_channel();
     tokio::spawn(reporter::run(
-        http.clone(),
+        config.http.clone(),
         config.node_id.clone(),
         session_rx,
         status_rx,
@@ -71,6 +67,7 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
         let manager = managers[attempt % managers.len()].clone();
         attempt += 1;
         let started = tokio::time::Instant::now();
+        let http = config.http.get();
         let ctx = Ctx {
             http: &http,
             config: &config,

@@ -10,6 +10,10 @@ pub struct Cluster {
     pub meta: Meta,
     pub spec: ClusterSpec,
     pub join_tokens: JoinTokens,
+    /// The cluster CA certificate (PEM) every node and client trusts. Its key never leaves
+    /// the managers.
+    #[serde(default)]
+    pub root_ca_pem: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +30,16 @@ pub struct ClusterSpec {
     /// before it, so the data dir stays bounded.
     #[serde(default = "default_snapshot_interval")]
     pub snapshot_interval: u64,
+    /// Lifetime of node certificates; nodes renew between 50% and 80% of it.
+    #[serde(
+        default = "default_cert_expiry",
+        with = "crate::duration::serde_humane"
+    )]
+    pub node_cert_expiry: std::time::Duration,
+}
+
+fn default_cert_expiry() -> std::time::Duration {
+    std::time::Duration::from_secs(90 * 24 * 3600)
 }
 
 fn default_snapshot_interval() -> u64 {
@@ -46,12 +60,12 @@ impl Default for ClusterSpec {
             task_history_limit: default_history(),
             heartbeat_period_secs: default_heartbeat(),
             snapshot_interval: default_snapshot_interval(),
+            node_cert_expiry: default_cert_expiry(),
         }
     }
 }
 
-/// Tokens that let a node join as a worker or a manager. Joining comes with the HA work; the
-/// tokens exist from cluster creation so they never change meaning.
+/// Tokens that let a node join as a worker or a manager: `SWMTKN-1-<CA digest>-<secret>`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JoinTokens {
     pub worker: String,

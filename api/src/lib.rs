@@ -11,6 +11,7 @@ pub mod node;
 pub mod rest;
 pub mod service;
 pub mod task;
+pub mod tls;
 pub mod validate;
 
 pub use cluster::*;

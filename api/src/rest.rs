@@ -53,13 +53,14 @@ pub struct JoinRequest {
     /// Address the joining node serves on (managers).
     #[serde(default)]
     pub addr: Option<String>,
+    /// A PEM certificate signing request for the node's own key.
+    pub csr: String,
 }
 
-/// `POST /v1/join/raft`: a manager admitted by `/v1/join` asks to be added to Raft, once its
-/// own Raft server answers at `addr`. The token is checked again.
+/// `POST /v1/join/raft`: a manager (admitted by `/v1/join`, or promoted) asks to be added to
+/// Raft once its own Raft server answers at `addr`; its manager certificate is the proof.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RaftJoinRequest {
-    pub token: String,
     pub node_id: crate::NodeId,
     pub raft_id: u64,
     pub addr: String,
@@ -69,6 +70,39 @@ pub struct RaftJoinRequest {
 pub struct JoinResponse {
     pub node_id: crate::NodeId,
     pub role: crate::Role,
-    /// Base URLs of the cluster's managers, e.g. `http://10.0.0.1:4242`.
+    /// Base URLs of the cluster's managers, e.g. `https://10.0.0.1:4242`.
     pub managers: Vec<String>,
+    /// The node's certificate (PEM), signed by the cluster CA for its id and role.
+    pub cert_pem: String,
+    pub ca_pem: String,
+}
+
+/// `POST /v1/ca/renew`: a node asks for a new certificate for a new key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RenewRequest {
+    pub csr: String,
+}
+
+/// The renewed certificate, for the role the node has now (which a promotion or demotion
+/// changes).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RenewResponse {
+    pub cert_pem: String,
+    pub role: crate::Role,
+}
+
+/// `GET /v1/ca/node`: what a node's certificate should say now.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NodeCertStatus {
+    pub role: crate::Role,
+    pub node_cert_expiry: String,
+}
+
+/// `POST /v1/ca/client-bundle`: a certificate for a remote `shoalctl`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientBundleRequest {
+    /// Common name of the certificate (default: `shoalctl`).
+    #[serde(default)]
+    pub name: Option<String>,
 }

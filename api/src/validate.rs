@@ -69,6 +69,12 @@ pub fn validate_cluster_spec(spec: &crate::ClusterSpec) -> Result<(), Validation
             "snapshot_interval must be >= 10",
         ));
     }
+    if spec.node_cert_expiry < std::time::Duration::from_secs(10) {
+        return Err(err(
+            "spec.node_cert_expiry",
+            "node_cert_expiry must be at least 10s",
+        ));
+    }
     Ok(())
 }
 

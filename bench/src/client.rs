@@ -1,4 +1,4 @@
-//! A small REST client for the bench: unix socket or TCP, JSON in and out.
+//! A small REST client for the bench, on a manager's control socket: JSON in and out.
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -11,17 +11,14 @@ pub struct Api {
 
 impl Api {
     pub fn new(host: &str) -> anyhow::Result<Api> {
-        if let Some(path) = host.strip_prefix("unix://") {
-            Ok(Api {
-                http: reqwest::Client::builder().unix_socket(path).build()?,
-                base: "http://localhost".into(),
-            })
-        } else {
-            Ok(Api {
-                http: reqwest::Client::new(),
-                base: host.trim_end_matches('/').to_string(),
-            })
-        }
+        shoal_api::tls::install_default_provider();
+        let Some(path) = host.strip_prefix("unix://") else {
+            bail!("the bench talks to a manager's control socket: use unix:///path/control.sock");
+        };
+        Ok(Api {
+            http: reqwest::Client::builder().unix_socket(path).build()?,
+            base: "http://localhost".into(),
+        })
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {

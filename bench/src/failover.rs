@@ -58,7 +58,7 @@ impl Manager {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("https://127.0.0.1:{}{path}", self.port)
     }
 }
 
@@ -66,6 +66,22 @@ impl Drop for Manager {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// An HTTPS client with the first manager's certificate, once it has one.
+async fn client_of(tls_dir: &std::path::Path) -> anyhow::Result<reqwest::Client> {
+    shoal_api::tls::install_default_provider();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bundle = loop {
+        match shoal_api::tls::Bundle::load(tls_dir) {
+            Ok(b) => break b,
+            Err(e) if Instant::now() > deadline => return Err(e.into()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(shoal_api::tls::client_config(&bundle)?)
+        .build()?)
 }
 
 async fn get(http: &reqwest::Client, url: &str) -> anyhow::Result<Value> {
@@ -126,7 +142,6 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
     let shoald = std::env::current_exe()?.with_file_name("shoald");
-    let http = reqwest::Client::new();
     let mut ms: Vec<Manager> = (0..3)
         .map(|i| Manager {
             data: dir.join(format!("m{i}")),
@@ -137,6 +152,7 @@ async fn run(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
         })
         .collect();
     ms[0].spawn(&shoald, None)?;
+    let http = client_of(&ms[0].data.join("tls")).await?;
     wait_healthy(&http, &ms[0]).await?;
     let cluster = get(&http, &ms[0].url("/v1/cluster")).await?;
     let token = cluster["join_tokens"]["manager"]

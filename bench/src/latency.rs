@@ -34,8 +34,15 @@ pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Laten
     // The hollow node joins like any worker, then registers as its agent would.
     let token = api.get("/v1/cluster").await?["join_tokens"]["worker"].clone();
     let hostname = format!("hollow{}", std::process::id());
+    let key = rcgen::KeyPair::generate()?;
+    let csr = rcgen::CertificateParams::default()
+        .serialize_request(&key)?
+        .pem()?;
     let joined = api
-        .post("/v1/join", json!({"token": token, "hostname": hostname}))
+        .post(
+            "/v1/join",
+            json!({"token": token, "hostname": hostname, "csr": csr}),
+        )
         .await?;
     let hollow = joined["node_id"]
         .as_str()

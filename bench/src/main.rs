@@ -14,7 +14,7 @@ use std::time::Duration;
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Shoal convergence benchmark")]
 pub struct Args {
-    /// shoald API base, e.g. unix:///tmp/x/control.sock or http://127.0.0.1:4242.
+    /// shoald control socket, e.g. unix:///tmp/x/control.sock.
     #[arg(long, env = "SHOAL_HOST")]
     pub host: String,
     /// Replicas to converge (then scaled to twice as many).

@@ -1,4 +1,4 @@
-//! A thin client for shoald's REST API (`/v1/...`) over a unix socket or plain HTTP. It turns
+//! A thin client for shoald's REST API (`/v1/...`) over a unix socket or mutual TLS. It turns
 //! every failure into a message a user can act on: the server's `{"error":{...}}` body becomes
 //! an [`ApiError`], and a connection failure names the address that could not be reached.
 //! Responses are returned as raw JSON so `-o json` can print exactly what the server said.
@@ -10,7 +10,9 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shoal_api::rest::ErrorBody;
+use shoal_api::tls::Bundle;
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 /// How long one request may take before we give up on the server.
@@ -100,16 +102,30 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(endpoint: Endpoint) -> Result<Client> {
+    /// A client for `endpoint`; an `https://` one needs the client bundle in `tls_dir`.
+    pub fn new(endpoint: Endpoint, tls_dir: Option<&Path>) -> Result<Client> {
+        shoal_api::tls::install_default_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("shoalctl/", env!("CARGO_PKG_VERSION")));
-        if let Endpoint::Unix(path) = &endpoint {
-            builder = builder.unix_socket(path.as_path());
-        } else {
-            // A proxy would be surprising for a control API; `unix_socket` ignores proxies too.
-            builder = builder.no_proxy();
+        match &endpoint {
+            Endpoint::Unix(path) => builder = builder.unix_socket(path.as_path()),
+            Endpoint::Https(_) => {
+                let dir = tls_dir.ok_or_else(|| {
+                    anyhow!(
+                        "{endpoint} needs a client bundle: pass --tls-dir DIR or set SHOAL_TLS_DIR (issue one on a manager with `shoalctl cluster client-bundle --out DIR`)"
+                    )
+                })?;
+                let bundle = Bundle::load(dir).with_context(|| {
+                    format!("cannot load the client bundle in {}", dir.display())
+                })?;
+                let config = shoal_api::tls::client_config(&bundle).with_context(|| {
+                    format!("the client bundle in {} is not usable", dir.display())
+                })?;
+                // A proxy would be surprising for a control API; `unix_socket` ignores proxies too.
+                builder = builder.no_proxy().tls_backend_preconfigured(config);
+            }
         }
         let http = builder.build().context("cannot set up the HTTP client")?;
         Ok(Client {
@@ -233,18 +249,18 @@ mod tests {
 
     #[test]
     fn builds_urls_with_encoded_references_and_queries() {
-        let client = Client::new(Endpoint::parse("http://m1:4242").unwrap()).unwrap();
+        let client = Client::new(Endpoint::Unix(PathBuf::from("/x.sock")), None).unwrap();
         assert_eq!(
             client.url(&["services", "web 1/x"], &[]).as_str(),
-            "http://m1:4242/v1/services/web%201%2Fx"
+            "http://localhost/v1/services/web%201%2Fx"
         );
         assert_eq!(
             client
                 .url(&["tasks"], &[("service", "a&b"), ("all", "true")])
                 .as_str(),
-            "http://m1:4242/v1/tasks?service=a%26b&all=true"
+            "http://localhost/v1/tasks?service=a%26b&all=true"
         );
-        let unix = Client::new(Endpoint::Unix(PathBuf::from("/x.sock"))).unwrap();
+        let unix = Client::new(Endpoint::Unix(PathBuf::from("/x.sock")), None).unwrap();
         assert_eq!(
             unix.url(&["version"], &[]).as_str(),
             "http://localhost/v1/version"
@@ -255,7 +271,7 @@ mod tests {
     async fn a_missing_socket_names_the_address_and_what_to_do() {
         let path =
             std::env::temp_dir().join(format!("shoalctl-absent-{}.sock", std::process::id()));
-        let client = Client::new(Endpoint::Unix(path.clone())).unwrap();
+        let client = Client::new(Endpoint::Unix(path.clone()), None).unwrap();
         let e = client.get(&["version"], &[]).await.unwrap_err().to_string();
         assert!(
             e.starts_with(&format!(

@@ -1,5 +1,5 @@
-//! `shoalctl cluster inspect | join-token | update --rotate-join-token`: the cluster's
-//! settings and the tokens nodes join with.
+//! `shoalctl cluster inspect | join-token | update | client-bundle`: the cluster's settings,
+//! the tokens nodes join with, and client bundles for remote shoalctl.
 
 use crate::Ctx;
 use crate::client::typed;
@@ -7,8 +7,9 @@ use crate::details::Details;
 use crate::kv::parse_opt_duration;
 use crate::output::print_as;
 use crate::reltime::ago;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Subcommand;
+use shoal_api::tls::Bundle;
 use shoal_api::{Cluster, Timestamp};
 
 #[derive(Subcommand, Debug)]
@@ -38,6 +39,20 @@ pub enum ClusterCommand {
         /// Raft log entries between snapshots
         #[arg(long, value_name = "N", group = "change")]
         snapshot_interval: Option<u64>,
+        /// Lifetime of node certificates issued from now on, e.g. 2160h (nodes renew between
+        /// 50% and 80% of it)
+        #[arg(long, value_name = "DURATION", group = "change")]
+        cert_expiry: Option<String>,
+    },
+    /// Issue a client certificate for a remote shoalctl and write it to a directory
+    /// (ca.pem, cert.pem, key.pem), for --tls-dir / SHOAL_TLS_DIR
+    ClientBundle {
+        /// Directory to write the bundle to (created owner-only)
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// Name in the certificate (default: shoalctl)
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -89,15 +104,21 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
             task_history_limit,
             heartbeat_period,
             snapshot_interval,
+            cert_expiry,
         } => {
             let heartbeat = parse_opt_duration("--heartbeat-period", heartbeat_period.as_deref())?;
+            let cert_expiry = parse_opt_duration("--cert-expiry", cert_expiry.as_deref())?;
             if let Some(d) = heartbeat
                 && (d.subsec_nanos() != 0 || d.as_secs() == 0)
             {
                 anyhow::bail!("--heartbeat-period: must be a whole number of seconds, at least 1s");
             }
             let mut raw = None;
-            if task_history_limit.is_some() || heartbeat.is_some() || snapshot_interval.is_some() {
+            if task_history_limit.is_some()
+                || heartbeat.is_some()
+                || snapshot_interval.is_some()
+                || cert_expiry.is_some()
+            {
                 let current: Cluster = typed(&ctx.client.get(&["cluster"], &[]).await?)?;
                 let mut spec = current.spec.clone();
                 if let Some(n) = task_history_limit {
@@ -108,6 +129,9 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
                 }
                 if let Some(n) = snapshot_interval {
                     spec.snapshot_interval = *n;
+                }
+                if let Some(d) = cert_expiry {
+                    spec.node_cert_expiry = d;
                 }
                 let body = serde_json::json!({ "version": current.meta.version, "spec": spec });
                 raw = Some(ctx.client.post(&["cluster"], &body).await?);
@@ -125,6 +149,22 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
             print_as(ctx.format, &raw, || {
                 Ok(render_cluster(&typed(&raw)?, Timestamp::now()))
             })
+        }
+        ClusterCommand::ClientBundle { out, name } => {
+            let body = serde_json::json!({ "name": name });
+            let bundle: Bundle = typed(&ctx.client.post(&["ca", "client-bundle"], &body).await?)?;
+            bundle
+                .save(out)
+                .with_context(|| format!("cannot write the bundle to {}", out.display()))?;
+            eprintln!(
+                "Wrote a client bundle ({}, {}, {}) to {}.\nUse it with: shoalctl -H https://<manager host:port> --tls-dir {} ...",
+                shoal_api::tls::CA_FILE,
+                shoal_api::tls::CERT_FILE,
+                shoal_api::tls::KEY_FILE,
+                out.display(),
+                out.display()
+            );
+            Ok(())
         }
     }
 }
@@ -147,6 +187,15 @@ pub fn render_cluster(c: &Cluster, now: Timestamp) -> String {
         .field(
             " Snapshot interval",
             format!("{} entries", c.spec.snapshot_interval),
+        )
+        .section("CA")
+        .field(
+            " Node certificate expiry",
+            shoal_api::duration::format(c.spec.node_cert_expiry),
+        )
+        .field(
+            " Root CA digest",
+            shoal_api::tls::ca_digest_pem(&c.root_ca_pem).unwrap_or_else(|_| "-".into()),
         )
         .section("Join tokens")
         .field(" Worker", c.join_tokens.worker.as_str())
@@ -172,6 +221,7 @@ mod tests {
                 worker: "SWMTKN-1-abc-w".into(),
                 manager: "SWMTKN-1-abc-m".into(),
             },
+            root_ca_pem: String::new(),
         };
         let out = render_cluster(&c, T0);
         assert!(

@@ -1,5 +1,5 @@
 //! Where shoald's control API is: parsing `-H/--host` (or `SHOAL_HOST`) into a unix socket path
-//! or an `http://` base URL, with the default data dir's control socket when none is given.
+//! or an `https://` base URL, with the default data dir's control socket when none is given.
 
 use anyhow::{Result, bail};
 use reqwest::Url;
@@ -12,8 +12,8 @@ use std::path::PathBuf;
 pub enum Endpoint {
     /// `unix:///path/to/control.sock`
     Unix(PathBuf),
-    /// `http://host:port`
-    Http(Url),
+    /// `https://host:port` (mutual TLS with a client bundle)
+    Https(Url),
 }
 
 impl Endpoint {
@@ -28,17 +28,19 @@ impl Endpoint {
     }
 
     pub fn parse(host: &str) -> Result<Endpoint> {
-        const HINT: &str = "use unix:///path/to/control.sock or http://host:port";
+        const HINT: &str = "use unix:///path/to/control.sock or https://host:port";
         if let Some(path) = host.strip_prefix("unix://") {
             if path.is_empty() {
                 bail!("invalid host {host:?}: the socket path is missing ({HINT})");
             }
             return Ok(Endpoint::Unix(PathBuf::from(path)));
         }
-        if host.starts_with("https://") {
-            bail!("invalid host {host:?}: TLS is not supported yet ({HINT})");
-        }
         if host.starts_with("http://") {
+            bail!(
+                "invalid host {host:?}: managers serve TCP only over TLS: use https://host:port with a client bundle (--tls-dir)"
+            );
+        }
+        if host.starts_with("https://") {
             let url =
                 Url::parse(host).map_err(|e| anyhow::anyhow!("invalid host {host:?}: {e}"))?;
             if url.host_str().is_none_or(str::is_empty) {
@@ -47,7 +49,7 @@ impl Endpoint {
             if url.query().is_some() || url.fragment().is_some() {
                 bail!("invalid host {host:?}: a query or fragment is not allowed ({HINT})");
             }
-            return Ok(Endpoint::Http(url));
+            return Ok(Endpoint::Https(url));
         }
         bail!("invalid host {host:?}: {HINT}")
     }
@@ -57,7 +59,7 @@ impl Endpoint {
     pub fn base_url(&self) -> Url {
         match self {
             Endpoint::Unix(_) => Url::parse("http://localhost/").expect("static URL"),
-            Endpoint::Http(url) => url.clone(),
+            Endpoint::Https(url) => url.clone(),
         }
     }
 }
@@ -66,7 +68,7 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
-            Endpoint::Http(url) => f.write_str(url.as_str().trim_end_matches('/')),
+            Endpoint::Https(url) => f.write_str(url.as_str().trim_end_matches('/')),
         }
     }
 }
@@ -76,25 +78,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_unix_and_http_hosts() {
+    fn parses_unix_and_https_hosts() {
         assert_eq!(
             Endpoint::parse("unix:///run/shoal/control.sock").unwrap(),
             Endpoint::Unix(PathBuf::from("/run/shoal/control.sock"))
         );
-        let http = Endpoint::parse("http://10.0.0.1:4242").unwrap();
-        assert_eq!(http.to_string(), "http://10.0.0.1:4242");
-        assert_eq!(http.base_url().as_str(), "http://10.0.0.1:4242/");
+        let https = Endpoint::parse("https://10.0.0.1:4242").unwrap();
+        assert_eq!(https.to_string(), "https://10.0.0.1:4242");
+        assert_eq!(https.base_url().as_str(), "https://10.0.0.1:4242/");
     }
 
     #[test]
-    fn https_says_tls_is_not_supported_yet() {
-        let e = Endpoint::parse("https://m1:4242").unwrap_err().to_string();
-        assert!(e.contains("TLS is not supported yet"), "{e}");
+    fn plain_http_is_refused_with_a_hint() {
+        let e = Endpoint::parse("http://m1:4242").unwrap_err().to_string();
+        assert!(
+            e.contains("https://host:port") && e.contains("--tls-dir"),
+            "{e}"
+        );
     }
 
     #[test]
     fn rejects_other_forms_with_a_hint() {
-        for bad in ["m1:4242", "tcp://m1:4242", "unix://", "http://"] {
+        for bad in ["m1:4242", "tcp://m1:4242", "unix://", "https://"] {
             let e = Endpoint::parse(bad).unwrap_err().to_string();
             assert!(e.contains("invalid host"), "{bad}: {e}");
         }

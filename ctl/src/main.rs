@@ -43,7 +43,7 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "shoalctl", version, about = "Control a Shoal cluster")]
 struct Cli {
-    /// Manager to talk to: unix:///path/to/control.sock or http://host:port
+    /// Manager to talk to: unix:///path/to/control.sock or https://host:port
     /// [default: unix://<default data dir>/control.sock]
     #[arg(
         short = 'H',
@@ -53,6 +53,9 @@ struct Cli {
         value_name = "ADDR"
     )]
     host: Option<String>,
+    /// Client bundle (ca.pem, cert.pem, key.pem) for an https:// manager
+    #[arg(long, env = "SHOAL_TLS_DIR", global = true, value_name = "DIR")]
+    tls_dir: Option<std::path::PathBuf>,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
     output: Format,
@@ -87,7 +90,7 @@ pub struct Ctx {
 async fn run(cli: Cli) -> Result<()> {
     let endpoint = Endpoint::from_flag(cli.host.as_deref())?;
     let ctx = Ctx {
-        client: Client::new(endpoint)?,
+        client: Client::new(endpoint, cli.tls_dir.as_deref())?,
         format: cli.output,
     };
     match &cli.command {
@@ -101,6 +104,7 @@ async fn run(cli: Cli) -> Result<()> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    shoal_api::tls::install_default_provider();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -71,7 +71,7 @@ impl FakeServer {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(Endpoint::Unix(self.socket.clone())).expect("client")
+        Client::new(Endpoint::Unix(self.socket.clone()), None).expect("client")
     }
 
     pub fn requests(&self) -> Vec<Request> {

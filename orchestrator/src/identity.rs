@@ -14,15 +14,15 @@ pub struct Identity {
     /// Managers a worker reports to (base URLs), as last learned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managers: Vec<String>,
-    /// A manager admitted to the cluster but not yet added to Raft: where and how to ask.
+    /// A manager (joined or promoted) not yet added to Raft: which manager to ask.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_raft_join: Option<PendingJoin>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PendingJoin {
-    pub addr: String,
-    pub token: String,
+    /// Base URLs of managers to ask, tried in turn.
+    pub via: Vec<String>,
 }
 
 fn manager() -> Role {

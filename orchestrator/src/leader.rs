@@ -5,6 +5,7 @@
 
 use crate::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler};
 use crate::dispatcher::Dispatcher;
+use crate::pki::RootCa;
 use crate::raft::{PeerContacts, Raft, RaftId, Writer, leads_with_quorum};
 use crate::store::{Action, Store};
 use shoal_api::{Cluster, ClusterSpec, JoinTokens, Meta, NodeId, random_id};
@@ -20,6 +21,8 @@ pub struct Leadership {
     pub local_node: NodeId,
     pub dispatcher: watch::Sender<Option<Arc<Dispatcher>>>,
     pub contacts: PeerContacts,
+    /// The CA this manager created with a new cluster, until the cluster object holds it.
+    pub bootstrap_ca: Option<RootCa>,
 }
 
 /// How often a leader checks that it still hears from a majority.
@@ -67,6 +70,7 @@ impl Leadership {
         let writer = self.writer.clone();
         let local_node = self.local_node.clone();
         let dispatcher_tx = self.dispatcher.clone();
+        let bootstrap_ca = self.bootstrap_ca.clone();
         async move {
             // Controllers must plan on everything committed so far, never on a stale prefix.
             loop {
@@ -85,7 +89,7 @@ impl Leadership {
                 return;
             }
             tracing::info!("became leader: starting dispatcher and controllers");
-            ensure_cluster(&store, &writer).await;
+            ensure_cluster(&store, &writer, bootstrap_ca).await;
             let d = Dispatcher::start(store.clone(), writer.clone(), local_node, token.clone());
             dispatcher_tx.send_replace(Some(d));
             tokio::spawn(drive(
@@ -105,27 +109,33 @@ impl Leadership {
     }
 }
 
-/// Creates the cluster object on a new cluster.
-async fn ensure_cluster(store: &Store, writer: &Writer) {
+/// Creates the cluster object, with the CA this manager made, on a new cluster.
+async fn ensure_cluster(store: &Store, writer: &Writer, ca: Option<RootCa>) {
     if store.read().cluster.is_some() {
         return;
     }
+    let Some(root_ca) = ca else {
+        tracing::error!(
+            "no cluster object and no cluster CA on this manager: cannot create the cluster"
+        );
+        return;
+    };
     let cluster = Cluster {
         id: random_id(),
         meta: Meta::default(),
         spec: ClusterSpec::default(),
-        join_tokens: new_join_tokens(),
+        join_tokens: new_join_tokens(&root_ca.digest()),
+        root_ca_pem: root_ca.cert_pem.clone(),
     };
-    if let Err(e) = writer.write(vec![Action::CreateCluster(cluster)]).await {
+    let create = Action::CreateCluster { cluster, root_ca };
+    if let Err(e) = writer.write(vec![create]).await {
         tracing::warn!(error = %e, "could not create the cluster object");
     }
 }
 
-/// Tokens are `SWMTKN-1-<digest>-<secret>`: the digest names the cluster (it will pin the
-/// cluster CA once mTLS exists; until then it is a random cluster key) and is shared by both
-/// tokens; the secret decides the role.
-fn new_join_tokens() -> JoinTokens {
-    let digest = format!("{}{}", random_id(), random_id());
+/// Tokens are `SWMTKN-1-<CA digest>-<secret>`: the digest pins the cluster CA (a joiner checks
+/// the CA it is handed against it) and is shared by both tokens; the secret decides the role.
+fn new_join_tokens(digest: &str) -> JoinTokens {
     JoinTokens {
         worker: format!("SWMTKN-1-{digest}-{}", random_id()),
         manager: format!("SWMTKN-1-{digest}-{}", random_id()),

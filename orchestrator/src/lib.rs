@@ -7,5 +7,6 @@ pub mod dispatcher;
 pub mod http;
 pub mod identity;
 pub mod leader;
+pub mod pki;
 pub mod raft;
 pub mod store;

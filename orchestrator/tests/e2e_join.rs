@@ -38,17 +38,20 @@ async fn a_worker_joins_and_takes_its_share_of_tasks() -> anyhow::Result<()> {
     assert_eq!(manager.running_containers().len(), 2, "manager's share");
     assert_eq!(worker.running_containers().len(), 2, "worker's share");
 
-    // A worker does not take control requests.
-    let (status, body) = worker
-        .call(reqwest::Method::GET, "/v1/services", None)
-        .await?;
-    assert_eq!(status, 421, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("worker")
-    );
+    // A worker does not take control requests: on its control socket it says where to go...
+    let out = worker.shoalctl(&["service", "ls"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("this node is a worker"), "{err}");
+    // ...and over TLS a client does not even accept it as a server: it holds no manager
+    // certificate, so it cannot pose as one.
+    let posing = manager
+        .client()
+        .unwrap()
+        .get(format!("https://127.0.0.1:{}/v1/services", worker.port))
+        .send()
+        .await;
+    assert!(posing.is_err(), "a worker was accepted as a manager");
     Ok(())
 }
 

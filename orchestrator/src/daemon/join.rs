@@ -1,89 +1,151 @@
-//! Joining a cluster: admission with a token (`/v1/join`), then, for a manager, being added
-//! to Raft (`/v1/join/raft`) once its own Raft server answers.
+//! Joining a cluster. The joiner fetches the cluster CA, checks it against the digest its
+//! token pins (so a node never trusts, or hands its token to, an impostor), then asks to be
+//! admitted with the token and a signing request for its own key; the token decides the role.
+//! A manager is then added to Raft (`/v1/join/raft`) once its own Raft server answers.
 
 use super::Join;
-use crate::identity::{self, Identity};
+use crate::identity::{self, Identity, PendingJoin};
+use crate::pki::new_key_and_csr;
 use anyhow::Context;
+use shoal_agent::HttpClients;
+use shoal_api::rest::{ErrorBody, JoinRequest, JoinResponse, RaftJoinRequest};
+use shoal_api::tls::{self, Bundle};
 use std::path::PathBuf;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Asks a manager to admit this node; the token decides the role.
-pub(super) async fn join_cluster(
+/// Asks a manager to admit this node; returns its identity and certificate.
+pub async fn join_cluster(
     join: &Join,
     hostname: &str,
     advertise: &str,
-) -> anyhow::Result<Identity> {
-    let url = format!("http://{}/v1/join", join.addr);
-    let req = shoal_api::rest::JoinRequest {
+) -> anyhow::Result<(Identity, Bundle)> {
+    tls::install_default_provider();
+    let pinned = token_digest(&join.token)?;
+    let ca_pem = fetch_ca(&join.addr).await?;
+    let actual = tls::ca_digest_pem(&ca_pem)?;
+    if actual != pinned {
+        anyhow::bail!(
+            "the manager at {} presented a CA that does not match the join token (token pins {pinned}, CA digest is {actual}): wrong address or wrong token",
+            join.addr
+        );
+    }
+    let (key_pem, csr) = new_key_and_csr()?;
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls::anonymous_client_config(&ca_pem)?)
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    let req = JoinRequest {
         token: join.token.clone(),
         hostname: hostname.to_string(),
         addr: Some(advertise.to_string()),
+        csr,
     };
-    let resp = reqwest::Client::new()
-        .post(&url)
+    let resp = client
+        .post(format!("https://{}/v1/join", join.addr))
         .json(&req)
         .send()
         .await
         .with_context(|| format!("cannot reach the manager at {}", join.addr))?;
     if !resp.status().is_success() {
         let status = resp.status();
-        let message = match resp.json::<shoal_api::rest::ErrorBody>().await {
+        let message = match resp.json::<ErrorBody>().await {
             Ok(b) => b.error.message,
             Err(_) => status.to_string(),
         };
         anyhow::bail!("cannot join the cluster through {}: {message}", join.addr);
     }
-    let joined: shoal_api::rest::JoinResponse = resp.json().await?;
+    let joined: JoinResponse = resp.json().await?;
     tracing::info!(node = %joined.node_id, role = ?joined.role, "joined the cluster");
     let manager = joined.role == shoal_api::Role::Manager;
-    Ok(Identity {
+    let id = Identity {
         node_id: joined.node_id,
         raft_id: if manager { identity::new_raft_id() } else { 0 },
         role: joined.role,
         managers: joined.managers,
-        pending_raft_join: manager.then(|| identity::PendingJoin {
-            addr: join.addr.clone(),
-            token: join.token.clone(),
+        pending_raft_join: manager.then(|| PendingJoin {
+            via: vec![format!("https://{}", join.addr)],
         }),
-    })
+    };
+    let bundle = Bundle {
+        ca_pem: joined.ca_pem,
+        cert_pem: joined.cert_pem,
+        key_pem,
+    };
+    Ok((id, bundle))
 }
 
-/// Asks the cluster to add this admitted manager to Raft (its Raft server already answers),
-/// retrying until it succeeds, then records that the join is complete.
+/// The CA digest a token pins: `SWMTKN-1-<digest>-<secret>`.
+fn token_digest(token: &str) -> anyhow::Result<String> {
+    let parts: Vec<&str> = token.trim().split('-').collect();
+    match parts.as_slice() {
+        ["SWMTKN", "1", digest, secret] if !digest.is_empty() && !secret.is_empty() => {
+            Ok(digest.to_string())
+        }
+        _ => anyhow::bail!("malformed join token: expected SWMTKN-1-<digest>-<secret>"),
+    }
+}
+
+/// The CA certificate, fetched without trusting the server yet (checked by the caller).
+async fn fetch_ca(addr: &str) -> anyhow::Result<String> {
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls::unverified_client_config()?)
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    let resp = client
+        .get(format!("https://{addr}/v1/ca"))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the manager at {addr}"))?;
+    if !resp.status().is_success() {
+        anyhow::bail!(
+            "the manager at {addr} did not hand out its CA: {}",
+            resp.status()
+        );
+    }
+    Ok(resp.text().await?)
+}
+
+/// Asks the cluster to add this manager to Raft (its Raft server already answers), retrying
+/// until it succeeds, then records that the join is complete.
 pub(super) async fn join_raft(
     data_dir: PathBuf,
     mut id: Identity,
+    pending: PendingJoin,
     advertise: String,
+    http: HttpClients,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let Some(pending) = id.pending_raft_join.clone() else {
-        return Ok(());
-    };
-    let req = shoal_api::rest::RaftJoinRequest {
-        token: pending.token.clone(),
+    let req = RaftJoinRequest {
         node_id: id.node_id.clone(),
         raft_id: id.raft_id,
         addr: advertise,
     };
-    let http = reqwest::Client::new();
-    let url = format!("http://{}/v1/join/raft", pending.addr);
+    let mut attempt = 0usize;
     loop {
-        let sent = http.post(&url).json(&req).send().await;
+        let via = &pending.via[attempt % pending.via.len().max(1)];
+        attempt += 1;
+        let sent = http
+            .get()
+            .post(format!("{via}/v1/join/raft"))
+            .json(&req)
+            .send()
+            .await;
         match sent {
             Ok(r) if r.status().is_success() => break,
             Ok(r) if r.status().is_client_error() => {
-                let message = match r.json::<shoal_api::rest::ErrorBody>().await {
+                let message = match r.json::<ErrorBody>().await {
                     Ok(b) => b.error.message,
                     Err(e) => e.to_string(),
                 };
                 anyhow::bail!("the cluster refused to add this manager to raft: {message}");
             }
-            Ok(r) => tracing::warn!(status = %r.status(), "joining raft failed; retrying"),
-            Err(e) => tracing::warn!(error = %e, "joining raft failed; retrying"),
+            Ok(r) => tracing::warn!(via, status = %r.status(), "joining raft failed; retrying"),
+            Err(e) => tracing::warn!(via, error = %e, "joining raft failed; retrying"),
         }
         tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
     id.pending_raft_join = None;

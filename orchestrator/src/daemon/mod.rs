@@ -1,26 +1,27 @@
-//! `shoald` as a library: opens (or creates) the node's data dir, starts Raft, serves the API
-//! on the control socket and the TCP listener, runs the leader-only components while leading,
-//! and runs this node's agent. Tests call [`run`] exactly as the binary does.
+//! `shoald` as a library: opens (or creates) the node's data dir and certificate, then runs
+//! the node in the role its certificate names: a manager (Raft, API, leader-only components
+//! and an agent) or a worker (an agent). When the cluster promotes or demotes the node, its
+//! renewed certificate names the new role and the node restarts itself in it, in the same
+//! process, keeping its containers. Tests call [`run`] exactly as the binary does.
 
+mod bootstrap;
 mod join;
+mod manager;
 mod recover;
+mod serve;
 mod worker;
 
-use crate::http::{AppState, router};
 use crate::identity::{self, Identity};
-use crate::leader::Leadership;
-use crate::raft::{self, Member, Writer};
-use crate::store::Store;
 use anyhow::Context;
-use shoal_agent::AgentConfig;
-use std::collections::BTreeMap;
+use shoal_api::Role;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::watch;
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+
+pub use join::join_cluster;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -45,184 +46,83 @@ pub struct Join {
     pub token: String,
 }
 
+/// What one run of the node in a role hands to the next.
+struct Switch {
+    to: Role,
+    /// The cluster's managers as the node last knew them (a demoted manager reports to them).
+    managers: Vec<String>,
+}
+
+/// Where the node serves and how others reach it.
+struct Site {
+    listener: std::net::TcpListener,
+    /// Dialable address of the listener (loopback for a wildcard).
+    local: SocketAddr,
+    advertise: String,
+}
+
 pub async fn run(
-    config: Config,
+    mut config: Config,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    shoal_api::tls::install_default_provider();
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))?;
-    let local = listener.local_addr()?;
+    let local = dialable(listener.local_addr()?);
     let advertise = config
         .advertise_addr
         .clone()
-        .unwrap_or_else(|| dialable(local).to_string());
-
-    // The identity is saved before Raft starts, and a node whose Raft was never initialized
-    // initializes now: a crash at any point of the first start leaves a node that can start.
-    let id: Identity = match (identity::load(&config.data_dir)?, &config.join) {
-        (Some(id), None) => id,
-        // A manager whose raft join did not finish may be started again with the same flags.
-        (Some(id), Some(_)) if id.pending_raft_join.is_some() => id,
-        (Some(id), Some(_)) => anyhow::bail!(
-            "{} already belongs to a cluster (this is node {}): start without --join-addr, or join with an empty --data-dir",
-            config.data_dir.display(),
-            id.node_id
-        ),
-        (None, Some(join)) => {
-            let id = join::join_cluster(join, &config.hostname, &advertise).await?;
-            identity::save(&config.data_dir, &id)?;
-            id
-        }
-        (None, None) => {
-            let id = identity::new_identity();
-            identity::save(&config.data_dir, &id)?;
-            id
-        }
-    };
-    if id.role == shoal_api::Role::Worker {
-        return worker::run_worker(config, id, listener, shutdown).await;
-    }
-    let recovered = if config.force_new_cluster {
-        Some(recover::set_aside_for_new_cluster(&config.data_dir, &id).await?)
-    } else {
-        None
-    };
-    let store = Store::new();
-    let contacts = raft::PeerContacts::default();
-    let raft = raft::start(
-        &config.data_dir,
-        id.raft_id,
-        store.clone(),
-        contacts.clone(),
-    )
-    .await?;
-    if raft.is_initialized().await? {
-        tracing::info!(node = %id.node_id, "resuming from {}", config.data_dir.display());
-    } else if id.pending_raft_join.is_some() {
-        tracing::info!(node = %id.node_id, "admitted as a manager; joining raft");
-    } else {
-        let members = BTreeMap::from([(
-            id.raft_id,
-            Member {
-                addr: advertise.clone(),
-                node_id: id.node_id.clone(),
-            },
-        )]);
-        raft.initialize(members)
-            .await
-            .context("cannot initialize the cluster")?;
-        tracing::info!(node = %id.node_id, "created a new cluster");
-    }
-
-    let writer = Writer::raft(raft.clone());
-    if let Some(state) = recovered {
-        // Before any controller starts, so they begin from the recovered state.
-        raft.wait(Some(std::time::Duration::from_secs(10)))
-            .current_leader(id.raft_id, "leader of the new cluster")
-            .await
-            .context("the new one-manager cluster did not elect this manager")?;
-        writer
-            .write(vec![crate::store::Action::ReplaceState(Box::new(state))])
-            .await
-            .context("cannot restore the state into the new cluster")?;
-        tracing::warn!("forced a new one-manager cluster from this manager's state");
-    }
-    let (dispatcher_tx, dispatcher_rx) = watch::channel(None);
-    let app = router(AppState {
-        store: store.clone(),
-        writer: writer.clone(),
-        raft: raft.clone(),
-        raft_id: id.raft_id,
-        dispatcher: dispatcher_rx,
-        http: reqwest::Client::new(),
-        membership_lock: Default::default(),
-        contacts: contacts.clone(),
-    });
-
-    let mut tasks = tokio::task::JoinSet::new();
-    let socket_path = serve(&mut tasks, app, listener, &config.data_dir, &shutdown)?;
-    tracing::info!(tcp = %local, unix = %socket_path.display(), "serving the API");
-    let leadership = Leadership {
-        raft: raft.clone(),
-        raft_id: id.raft_id,
-        store: store.clone(),
-        writer,
-        local_node: id.node_id.clone(),
-        dispatcher: dispatcher_tx,
-        contacts: contacts.clone(),
-    };
-    let stop = shutdown.clone();
-    tasks.spawn(async move {
-        leadership.run(stop).await;
-        Ok(())
-    });
-    tasks.spawn(raft::snapshot::run(
-        raft.clone(),
-        store.clone(),
-        shutdown.clone(),
-    ));
-    if id.pending_raft_join.is_some() {
-        let stop = shutdown.clone();
-        tasks.spawn(join::join_raft(
-            config.data_dir.clone(),
-            id.clone(),
-            advertise.clone(),
-            stop,
-        ));
-    }
-    if config.agent {
-        let agent = AgentConfig {
-            managers: vec![format!("http://{}", dialable(local))],
-            node_id: id.node_id.clone(),
-            hostname: config.hostname.clone(),
-            docker_host: config.docker_host.clone(),
-            addr: Some(advertise),
+        .unwrap_or_else(|| local.to_string());
+    let (mut id, tls) = bootstrap::identity_and_certificate(&config, &advertise).await?;
+    let listener = listener.into_std()?;
+    loop {
+        let site = Site {
+            listener: listener.try_clone()?,
+            local,
+            advertise: advertise.clone(),
         };
-        let stop = shutdown.clone();
-        tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
+        let round = shutdown.child_token();
+        let switch = match id.role {
+            Role::Manager => manager::run(&config, &id, tls.clone(), site, round).await?,
+            Role::Worker => worker::run(&config, &id, tls.clone(), site, round).await?,
+        };
+        let Some(switch) = switch else {
+            return Ok(());
+        };
+        config.force_new_cluster = false;
+        id = switch_role(&config, id, switch)?;
+        tracing::info!(role = ?id.role, "the cluster changed this node's role: restarting in it");
     }
-
-    let result = run_until_first_ends(tasks, &shutdown).await;
-    let _ = raft.shutdown().await;
-    let _ = std::fs::remove_file(&socket_path);
-    result
 }
 
-/// Serves `app` on the TCP listener and on the owner-only control socket of `data_dir`.
-pub(super) fn serve(
-    tasks: &mut JoinSet<anyhow::Result<()>>,
-    app: axum::Router,
-    listener: TcpListener,
-    data_dir: &std::path::Path,
-    shutdown: &CancellationToken,
-) -> anyhow::Result<PathBuf> {
-    let socket_path = shoal_api::paths::control_socket(data_dir);
-    let _ = std::fs::remove_file(&socket_path);
-    let unix = UnixListener::bind(&socket_path)
-        .with_context(|| format!("cannot bind {}", socket_path.display()))?;
-    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))?;
-    let stop = shutdown.clone();
-    let tcp_app = app.clone();
-    tasks.spawn(async move {
-        axum::serve(listener, tcp_app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-            .context("tcp server")
-    });
-    let stop = shutdown.clone();
-    tasks.spawn(async move {
-        axum::serve(unix, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-            .context("unix server")
-    });
-    Ok(socket_path)
+/// Records the node's new role; a node leaving or entering Raft starts without a Raft log.
+fn switch_role(config: &Config, mut id: Identity, switch: Switch) -> anyhow::Result<Identity> {
+    let raft_db = config.data_dir.join("raft.redb");
+    if raft_db.exists() {
+        std::fs::remove_file(&raft_db)
+            .with_context(|| format!("cannot remove {}", raft_db.display()))?;
+    }
+    id.role = switch.to;
+    if !switch.managers.is_empty() {
+        id.managers = switch.managers;
+    }
+    match switch.to {
+        Role::Manager => {
+            id.raft_id = identity::new_raft_id();
+            id.pending_raft_join = Some(identity::PendingJoin {
+                via: id.managers.clone(),
+            });
+        }
+        Role::Worker => id.pending_raft_join = None,
+    }
+    identity::save(&config.data_dir, &id)?;
+    Ok(id)
 }
 
 /// Waits for the first part to end (a bind error, say, or shutdown), then stops them all.
-pub(super) async fn run_until_first_ends(
+async fn run_until_first_ends(
     mut tasks: JoinSet<anyhow::Result<()>>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {

@@ -1,34 +1,75 @@
-//! Worker mode: a node that joined as a worker runs only its agent.
+//! Worker mode: a node that joined as a worker (or was demoted) runs only its agent. Its API
+//! answers certificate holders that control requests go to a manager.
 
-use super::{Config, run_until_first_ends, serve};
+use super::serve::{Apps, serve};
+use super::{Config, Site, Switch, run_until_first_ends};
 use crate::identity::Identity;
+use crate::pki::{CertKeeper, NodeTls};
 use anyhow::Context;
-use shoal_agent::AgentConfig;
-use tokio::net::TcpListener;
+use shoal_agent::{AgentConfig, HttpClients};
+use shoal_api::Role;
+use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-/// A worker runs only its agent. Its API answers that control requests go to a manager.
-pub(super) async fn run_worker(
-    config: Config,
-    id: Identity,
-    listener: TcpListener,
+pub(super) async fn run(
+    config: &Config,
+    id: &Identity,
+    tls: NodeTls,
+    site: Site,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Switch>> {
+    let http = HttpClients::new(&tls.bundle())?;
     let app = crate::http::worker_router(id.managers.clone());
+    let apps = Apps {
+        tls: app.clone().layer(axum::middleware::from_fn(
+            crate::http::authz::require_certificate,
+        )),
+        local: app,
+    };
+    let advertise = site.advertise.clone();
     let mut tasks = JoinSet::new();
-    let socket_path = serve(&mut tasks, app, listener, &config.data_dir, &shutdown)?;
+    let socket_path = serve(
+        &mut tasks,
+        apps,
+        site,
+        &tls,
+        &http,
+        &config.data_dir,
+        &shutdown,
+    )?;
     tracing::info!(node = %id.node_id, managers = ?id.managers, "running as a worker");
     let agent = AgentConfig {
         managers: id.managers.clone(),
+        http: http.clone(),
         node_id: id.node_id.clone(),
         hostname: config.hostname.clone(),
         docker_host: config.docker_host.clone(),
-        addr: config.advertise_addr.clone(),
+        addr: Some(advertise),
     };
     let stop = shutdown.clone();
     tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
+    let promoted = Arc::new(Mutex::new(None));
+    let keeper = CertKeeper {
+        tls,
+        http,
+        managers: id.managers.clone(),
+        running_role: Role::Worker,
+    };
+    let stop = shutdown.clone();
+    let slot = promoted.clone();
+    tasks.spawn(async move {
+        if let Some(change) = keeper.run(stop).await {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(change);
+        }
+        Ok(())
+    });
     let result = run_until_first_ends(tasks, &shutdown).await;
     let _ = std::fs::remove_file(&socket_path);
-    result
+    result?;
+    let change = promoted.lock().unwrap_or_else(|e| e.into_inner()).take();
+    Ok(change.map(|c| Switch {
+        to: c.0,
+        managers: Vec::new(),
+    }))
 }

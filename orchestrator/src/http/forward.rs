@@ -3,6 +3,7 @@
 //! manager and always see the leader's consistent state. With no leader it answers at once.
 
 use super::AppState;
+use super::authz::{CALLER_HEADER, Caller, relay_value};
 use super::error::ApiError;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -54,15 +55,26 @@ pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> 
     }
 }
 
-async fn relay(http: &reqwest::Client, addr: &str, req: Request) -> Result<Response, ApiError> {
+async fn relay(
+    http: &shoal_agent::HttpClients,
+    addr: &str,
+    req: Request,
+) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
+    let caller = parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or(Caller::Anonymous);
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?;
     let mut out = http
-        .request(parts.method, format!("http://{addr}{path}"))
+        .get()
+        .request(parts.method, format!("https://{addr}{path}"))
         .header(FORWARDED, "1")
+        .header(CALLER_HEADER, relay_value(&caller))
         .body(body);
     if let Some(ct) = parts.headers.get(CONTENT_TYPE) {
         out = out.header(CONTENT_TYPE, ct);

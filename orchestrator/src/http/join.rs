@@ -2,13 +2,14 @@
 //! wrong or rotated token is refused and nothing is created.
 
 use super::AppState;
+use super::authz::Caller;
 use super::error::ApiError;
 use super::json::Body;
 use crate::raft::Member;
 use crate::store::Action;
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use openraft::ChangeMembers;
 use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
 use shoal_api::rest::{JoinRequest, JoinResponse, RaftJoinRequest};
@@ -24,6 +25,12 @@ pub async fn join(
         return Err(ApiError::invalid("hostname", "hostname must not be empty"));
     }
     let node_id = NodeId::random();
+    // Signed before the node exists: a bad request creates nothing, and a certificate whose
+    // node was never written opens nothing.
+    let (ca, expiry) = super::ca::signer(&st)?;
+    let cert_pem = ca
+        .sign_node(&req.csr, node_id.as_str(), role, expiry)
+        .map_err(|e| ApiError::invalid("csr", e.to_string()))?;
     st.writer
         .write(vec![Action::RegisterNode {
             id: node_id.clone(),
@@ -45,29 +52,27 @@ pub async fn join(
         node_id,
         role,
         managers: crate::raft::manager_urls(&st.store),
+        cert_pem,
+        ca_pem: ca.cert_pem,
     }))
 }
 
-/// `POST /v1/join/raft`: adds an admitted manager to Raft, first as a learner that catches
-/// up, then as a voter. Idempotent: a manager already in the membership is left as it is.
+/// `POST /v1/join/raft`: adds a manager (admitted with the manager token, or promoted) to
+/// Raft, first as a learner that catches up, then as a voter. The caller's manager certificate
+/// must name the node. Idempotent: a manager already in the membership is left as it is.
 pub async fn join_raft(
     State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Body(req): Body<RaftJoinRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if role_for(&st, &req.token)? != Role::Manager {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "permission_denied",
-            "only the manager join token admits a node to raft",
-        ));
-    }
+    caller.may_act_as(&req.node_id)?;
     let known = st.store.read().nodes.get(&req.node_id).map(|n| n.role);
     if known != Some(Role::Manager) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "permission_denied",
             format!(
-                "node {} was not admitted as a manager: join first",
+                "node {} is not a manager: join with the manager token, or promote it",
                 req.node_id
             ),
         ));

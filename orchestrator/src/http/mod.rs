@@ -2,6 +2,8 @@
 //! TCP listen address. Handlers validate, then read the store or write through Raft.
 
 mod agent_routes;
+pub mod authz;
+mod ca;
 mod cluster;
 mod error;
 mod forward;
@@ -32,8 +34,8 @@ pub struct AppState {
     pub raft_id: RaftId,
     /// The dispatcher while this manager leads.
     pub dispatcher: watch::Receiver<Option<Arc<Dispatcher>>>,
-    /// For relaying requests to the leader.
-    pub http: reqwest::Client,
+    /// For relaying requests to the leader (this node's certificate).
+    pub http: shoal_agent::HttpClients,
     /// Serializes Raft membership changes made through this manager.
     pub membership_lock: Arc<tokio::sync::Mutex<()>>,
     /// Which peers answered Raft RPCs lately (meaningful on the leader).
@@ -48,7 +50,17 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+/// The API as served over TLS: callers are identified by their certificates.
+pub fn tls_router(state: AppState) -> Router {
+    routes(state.clone()).layer(axum::middleware::from_fn_with_state(state, authz::tls))
+}
+
+/// The API as served on the owner-only control socket: the caller is trusted.
+pub fn local_router(state: AppState) -> Router {
+    routes(state).layer(axum::Extension(authz::Caller::Local))
+}
+
+fn routes(state: AppState) -> Router {
     Router::new()
         .route("/v1/version", get(version))
         .route("/v1/cluster", get(cluster::get).post(cluster::update))
@@ -70,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/tasks", get(tasks::list))
         .route("/v1/tasks/{id}", get(tasks::get))
+        .route("/v1/ca", get(ca::root))
+        .route("/v1/ca/node", get(ca::node_status))
+        .route("/v1/ca/renew", post(ca::renew))
+        .route("/v1/ca/client-bundle", post(ca::client_bundle))
         .route("/v1/join", post(join::join))
         .route("/v1/join/raft", post(join::join_raft))
         .route("/v1/dispatcher/register", post(agent_routes::register))

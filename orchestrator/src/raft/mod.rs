@@ -64,8 +64,18 @@ pub fn manager_urls(store: &Store) -> Vec<String> {
         .membership
         .membership()
         .nodes()
-        .map(|(_, m)| format!("http://{}", m.addr))
+        .map(|(_, m)| format!("https://{}", m.addr))
         .collect()
+}
+
+/// Whether node `id` is a Raft member (voter or learner).
+pub fn is_member_node(store: &Store, id: &shoal_api::NodeId) -> bool {
+    store
+        .applied()
+        .membership
+        .membership()
+        .nodes()
+        .any(|(_, m)| &m.node_id == id)
 }
 
 /// Opens the data dir's raft database and starts a Raft node feeding `store`.
@@ -74,11 +84,19 @@ pub async fn start(
     raft_id: RaftId,
     store: Store,
     contacts: PeerContacts,
+    http: shoal_agent::HttpClients,
 ) -> anyhow::Result<Raft> {
     let path = data_dir.join("raft.redb");
     let db = Arc::new(tokio::task::spawn_blocking(move || Db::open(&path)).await??);
     let log = LogStore::new(db.clone());
     let sm = StateMachine::open(store, db).await?;
-    let raft = Raft::new(raft_id, raft_config(), Network::new(contacts), log, sm).await?;
+    let raft = Raft::new(
+        raft_id,
+        raft_config(),
+        Network::new(contacts, http),
+        log,
+        sm,
+    )
+    .await?;
     Ok(raft)
 }

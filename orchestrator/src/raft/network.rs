@@ -1,4 +1,5 @@
-//! Raft RPCs between managers over HTTP (`POST /v1/raft/{append,vote,snapshot}` with JSON).
+//! Raft RPCs between managers over mutual TLS (`POST /v1/raft/{append,vote,snapshot}` with
+//! JSON), with this manager's certificate.
 //! openraft never asks a node to talk to itself, so a one-manager cluster sends nothing.
 
 use super::types::{Member, RaftId, TypeConfig};
@@ -12,6 +13,7 @@ use openraft::raft::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shoal_agent::HttpClients;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -42,18 +44,15 @@ impl PeerContacts {
 }
 
 /// Makes one [`Peer`] per target manager; all share one HTTP connection pool.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Network {
-    http: reqwest::Client,
+    http: HttpClients,
     contacts: PeerContacts,
 }
 
 impl Network {
-    pub fn new(contacts: PeerContacts) -> Self {
-        Network {
-            http: reqwest::Client::new(),
-            contacts,
-        }
+    pub fn new(contacts: PeerContacts, http: HttpClients) -> Self {
+        Network { http, contacts }
     }
 }
 
@@ -64,14 +63,14 @@ impl RaftNetworkFactory<TypeConfig> for Network {
         Peer {
             http: self.http.clone(),
             target,
-            base: format!("http://{}/v1/raft", node.addr),
+            base: format!("https://{}/v1/raft", node.addr),
             contacts: self.contacts.clone(),
         }
     }
 }
 
 pub struct Peer {
-    http: reqwest::Client,
+    http: HttpClients,
     target: RaftId,
     base: String,
     contacts: PeerContacts,
@@ -91,6 +90,7 @@ impl Peer {
     {
         let resp = self
             .http
+            .get()
             .post(format!("{}/{path}", self.base))
             .timeout(option.hard_ttl())
             .json(req)

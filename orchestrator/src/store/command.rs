@@ -35,7 +35,11 @@ pub enum Action {
     ReplaceState(Box<crate::store::State>),
 
     // --- cluster (bootstrap; user) ---
-    CreateCluster(Cluster),
+    /// The cluster object and its CA (the key stays in the store, out of the API's sight).
+    CreateCluster {
+        cluster: Cluster,
+        root_ca: crate::pki::RootCa,
+    },
     UpdateClusterSpec {
         version: u64,
         spec: ClusterSpec,

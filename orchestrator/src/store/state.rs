@@ -16,6 +16,9 @@ pub struct State {
     pub nodes: BTreeMap<NodeId, Node>,
     pub services: BTreeMap<ServiceId, Service>,
     pub tasks: BTreeMap<TaskId, Task>,
+    /// The cluster CA with its key, set with the cluster object. Never served by the API.
+    #[serde(default)]
+    pub root_ca: Option<crate::pki::RootCa>,
 }
 
 impl State {
@@ -58,6 +61,7 @@ impl State {
         match u {
             Undo::All(s) => *self = *s,
             Undo::Cluster(c) => self.cluster = c,
+            Undo::RootCa(ca) => self.root_ca = ca,
             Undo::Node(id, n) => restore(&mut self.nodes, id, n),
             Undo::Service(id, s) => restore(&mut self.services, id, s),
             Undo::Task(id, t) => restore(&mut self.tasks, id, t),
@@ -90,15 +94,17 @@ impl State {
                     .clone()
                     .map(|c| Change::Created(Object::Cluster(c))));
             }
-            Action::CreateCluster(c) => {
+            Action::CreateCluster { cluster, root_ca } => {
                 if self.cluster.is_some() {
                     return Err(StoreError::AlreadyExists(
                         "the cluster already exists".into(),
                     ));
                 }
-                let mut c = c.clone();
+                let mut c = cluster.clone();
                 c.meta = created;
                 undo.push(Undo::Cluster(None));
+                undo.push(Undo::RootCa(self.root_ca.take()));
+                self.root_ca = Some(root_ca.clone());
                 self.cluster = Some(c.clone());
                 Change::Created(Object::Cluster(c))
             }
@@ -327,6 +333,7 @@ impl State {
 enum Undo {
     All(Box<State>),
     Cluster(Option<Cluster>),
+    RootCa(Option<crate::pki::RootCa>),
     Node(NodeId, Option<Node>),
     Service(ServiceId, Option<Service>),
     Task(TaskId, Option<Task>),

@@ -50,7 +50,11 @@ pub struct Shoald {
     pub port: u16,
     pub hostname: String,
     child: Option<Child>,
-    pub http: reqwest::Client,
+    /// An HTTPS client with the certificate in `api_tls`, once that exists.
+    http: std::sync::OnceLock<reqwest::Client>,
+    /// The bundle API calls are made with: the node's own (a manager's certificate), or for a
+    /// worker its manager's.
+    api_tls: PathBuf,
     pub node_id: String,
     /// Extra flags, e.g. `--join-addr`.
     args: Vec<String>,
@@ -75,6 +79,7 @@ impl Shoald {
             token.to_string(),
         ];
         let mut node = Self::new(name, args, Some(manager.port))?;
+        node.api_tls = manager.tls_dir();
         node.spawn()?;
         node.wait_ready().await?;
         Ok(node)
@@ -127,12 +132,14 @@ impl Shoald {
             .prefix(&format!("shoal-{name}-"))
             .tempdir()?;
         let port = free_port();
+        let api_tls = dir.path().join("data").join("tls");
         Ok(Shoald {
             dir,
             port,
             hostname: format!("{name}-{}", std::process::id()),
             child: None,
-            http: reqwest::Client::new(),
+            http: Default::default(),
+            api_tls,
             node_id: String::new(),
             args,
             api_port: api_port.unwrap_or(port),
@@ -175,15 +182,34 @@ impl Shoald {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The node's certificate bundle (a manager's opens the whole API).
+    pub fn tls_dir(&self) -> PathBuf {
+        self.data_dir().join("tls")
+    }
+
+    /// The HTTPS client API calls use; `None` until the bundle exists.
+    pub fn client(&self) -> Option<reqwest::Client> {
+        if let Some(c) = self.http.get() {
+            return Some(c.clone());
+        }
+        let client = tls_client(&self.api_tls).ok()?;
+        Some(self.http.get_or_init(|| client).clone())
+    }
+
+    fn http(&self) -> Result<reqwest::Client> {
+        self.client()
+            .with_context(|| format!("no client bundle in {} yet", self.api_tls.display()))
     }
 
     /// Waits until the API answers and this node's agent has registered.
     pub async fn wait_ready(&mut self) -> Result<()> {
         let hostname = self.hostname.clone();
-        let nodes_url = format!("http://127.0.0.1:{}/v1/nodes", self.api_port);
+        let nodes_url = format!("https://127.0.0.1:{}/v1/nodes", self.api_port);
         let nodes = eventually("shoald to be ready", Duration::from_secs(20), || async {
-            let r = self.http.get(&nodes_url).send().await.ok()?;
+            let r = self.client()?.get(&nodes_url).send().await.ok()?;
             let nodes: Value = r.json().await.ok()?;
             let me = nodes
                 .as_array()?
@@ -201,7 +227,7 @@ impl Shoald {
     }
 
     pub async fn get(&self, path: &str) -> Result<Value> {
-        let r = self.http.get(self.url(path)).send().await?;
+        let r = self.http()?.get(self.url(path)).send().await?;
         let status = r.status();
         let body: Value = r.json().await?;
         if !status.is_success() {
@@ -217,7 +243,7 @@ impl Shoald {
         path: &str,
         body: Option<String>,
     ) -> Result<(u16, Value)> {
-        let mut req = self.http.request(method, self.url(path));
+        let mut req = self.http()?.request(method, self.url(path));
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b);
         }
@@ -397,6 +423,24 @@ pub fn docker_ps(filter: &str) -> Vec<(String, String, String, bool)> {
             ))
         })
         .collect()
+}
+
+/// An HTTPS client presenting the bundle in `dir` (`ca.pem`, `cert.pem`, `key.pem`).
+pub fn tls_client(dir: &Path) -> Result<reqwest::Client> {
+    shoal_api::tls::install_default_provider();
+    let bundle = shoal_api::tls::Bundle::load(dir)?;
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(shoal_api::tls::client_config(&bundle)?)
+        .build()?)
+}
+
+/// An HTTPS client that presents no certificate but trusts the cluster CA in `dir`.
+pub fn anonymous_client(dir: &Path) -> Result<reqwest::Client> {
+    shoal_api::tls::install_default_provider();
+    let bundle = shoal_api::tls::Bundle::load(dir)?;
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(shoal_api::tls::anonymous_client_config(&bundle.ca_pem)?)
+        .build()?)
 }
 
 /// Polls `check` until it yields a value or `timeout` passes.

@@ -10,6 +10,7 @@ fn state(nodes: Vec<Node>, tasks: Vec<Task>) -> State {
         nodes: nodes.into_iter().map(|n| (n.id.clone(), n)).collect(),
         services: Default::default(),
         tasks: tasks.into_iter().map(|t| (t.id.clone(), t)).collect(),
+        ..Default::default()
     }
 }
 

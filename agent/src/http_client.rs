@@ -1,0 +1,45 @@
+//! The node's HTTPS client for talking to managers: it presents the node's certificate and
+//! accepts only managers of the cluster CA. The node daemon swaps in a new client when the
+//! certificate is renewed; each new session or request picks up the current one.
+
+use shoal_api::tls::{self, Bundle, TlsError};
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct HttpClients(Arc<RwLock<reqwest::Client>>);
+
+impl HttpClients {
+    pub fn new(bundle: &Bundle) -> Result<HttpClients, TlsError> {
+        Ok(HttpClients(Arc::new(RwLock::new(build(bundle)?))))
+    }
+
+    /// The current client (cheap: clients share their connection pool by reference).
+    pub fn get(&self) -> reqwest::Client {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Switches to a renewed certificate.
+    pub fn replace(&self, bundle: &Bundle) -> Result<(), TlsError> {
+        let client = build(bundle)?;
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = client;
+        Ok(())
+    }
+}
+
+impl fmt::Debug for HttpClients {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HttpClients")
+    }
+}
+
+/// A client for `bundle` that gives up connecting after 3 s.
+pub fn build(bundle: &Bundle) -> Result<reqwest::Client, TlsError> {
+    let config = tls::client_config(bundle)?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .connect_timeout(Duration::from_secs(3))
+        .build()
+        .map_err(|e| TlsError::BadCa(format!("cannot build the HTTPS client: {e}")))
+}

@@ -1,0 +1,174 @@
+//! Manager mode: Raft, the API, the leader-only components while leading, and the node's own
+//! agent, until shutdown or until the cluster demotes this manager.
+
+use super::serve::{Apps, serve};
+use super::{Config, Site, Switch, join, recover, run_until_first_ends};
+use crate::http::{AppState, local_router, tls_router};
+use crate::identity::Identity;
+use crate::leader::Leadership;
+use crate::pki::{CertKeeper, NodeTls, load_bootstrap_ca};
+use crate::raft::{self, Member, Writer};
+use crate::store::Store;
+use anyhow::Context;
+use shoal_agent::{AgentConfig, HttpClients};
+use shoal_api::Role;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+pub(super) async fn run(
+    config: &Config,
+    id: &Identity,
+    tls: NodeTls,
+    site: Site,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Option<Switch>> {
+    let recovered = if config.force_new_cluster {
+        Some(recover::set_aside_for_new_cluster(&config.data_dir, id).await?)
+    } else {
+        None
+    };
+    let http = HttpClients::new(&tls.bundle())?;
+    let store = Store::new();
+    let contacts = raft::PeerContacts::default();
+    let raft = raft::start(
+        &config.data_dir,
+        id.raft_id,
+        store.clone(),
+        contacts.clone(),
+        http.clone(),
+    )
+    .await?;
+    if raft.is_initialized().await? {
+        tracing::info!(node = %id.node_id, "resuming from {}", config.data_dir.display());
+    } else if id.pending_raft_join.is_some() {
+        tracing::info!(node = %id.node_id, "admitted as a manager; joining raft");
+    } else {
+        let members = BTreeMap::from([(
+            id.raft_id,
+            Member {
+                addr: site.advertise.clone(),
+                node_id: id.node_id.clone(),
+            },
+        )]);
+        raft.initialize(members)
+            .await
+            .context("cannot initialize the cluster")?;
+        tracing::info!(node = %id.node_id, "created a new cluster");
+    }
+
+    let writer = Writer::raft(raft.clone());
+    if let Some(state) = recovered {
+        // Before any controller starts, so they begin from the recovered state.
+        raft.wait(Some(std::time::Duration::from_secs(10)))
+            .current_leader(id.raft_id, "leader of the new cluster")
+            .await
+            .context("the new one-manager cluster did not elect this manager")?;
+        writer
+            .write(vec![crate::store::Action::ReplaceState(Box::new(state))])
+            .await
+            .context("cannot restore the state into the new cluster")?;
+        tracing::warn!("forced a new one-manager cluster from this manager's state");
+    }
+    let (dispatcher_tx, dispatcher_rx) = watch::channel(None);
+    let state = AppState {
+        store: store.clone(),
+        writer: writer.clone(),
+        raft: raft.clone(),
+        raft_id: id.raft_id,
+        dispatcher: dispatcher_rx,
+        http: http.clone(),
+        membership_lock: Default::default(),
+        contacts: contacts.clone(),
+    };
+    let apps = Apps {
+        tls: tls_router(state.clone()),
+        local: local_router(state),
+    };
+
+    let mut tasks = tokio::task::JoinSet::new();
+    let own_url = format!("https://{}", site.local);
+    let advertise = site.advertise.clone();
+    let socket_path = serve(
+        &mut tasks,
+        apps,
+        site,
+        &tls,
+        &http,
+        &config.data_dir,
+        &shutdown,
+    )?;
+    tracing::info!(unix = %socket_path.display(), "serving the API");
+    let leadership = Leadership {
+        raft: raft.clone(),
+        raft_id: id.raft_id,
+        store: store.clone(),
+        writer,
+        local_node: id.node_id.clone(),
+        dispatcher: dispatcher_tx,
+        contacts: contacts.clone(),
+        bootstrap_ca: load_bootstrap_ca(&config.data_dir),
+    };
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        leadership.run(stop).await;
+        Ok(())
+    });
+    tasks.spawn(raft::snapshot::run(
+        raft.clone(),
+        store.clone(),
+        shutdown.clone(),
+    ));
+    if let Some(pending) = id.pending_raft_join.clone() {
+        tasks.spawn(join::join_raft(
+            config.data_dir.clone(),
+            id.clone(),
+            pending,
+            advertise.clone(),
+            http.clone(),
+            shutdown.clone(),
+        ));
+    }
+    if config.agent {
+        let agent = AgentConfig {
+            managers: vec![own_url.clone()],
+            http: http.clone(),
+            node_id: id.node_id.clone(),
+            hostname: config.hostname.clone(),
+            docker_host: config.docker_host.clone(),
+            addr: Some(advertise.clone()),
+        };
+        let stop = shutdown.clone();
+        tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
+    }
+    let demoted = Arc::new(Mutex::new(None));
+    let keeper = CertKeeper {
+        tls,
+        http,
+        managers: vec![own_url],
+        running_role: Role::Manager,
+    };
+    let stop = shutdown.clone();
+    let slot = demoted.clone();
+    tasks.spawn(async move {
+        if let Some(change) = keeper.run(stop).await {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(change);
+        }
+        Ok(())
+    });
+
+    let result = run_until_first_ends(tasks, &shutdown).await;
+    let others: Vec<String> = raft::manager_urls(&store)
+        .into_iter()
+        .filter(|u| *u != format!("https://{advertise}"))
+        .collect();
+    let _ = raft.shutdown().await;
+    let _ = std::fs::remove_file(&socket_path);
+    result?;
+    let change = demoted.lock().unwrap_or_else(|e| e.into_inner()).take();
+    Ok(change.map(|c| Switch {
+        to: c.0,
+        managers: others,
+    }))
+}

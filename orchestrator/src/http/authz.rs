@@ -1,0 +1,208 @@
+//! Who is calling, and whether they may. On TCP the caller is read from the client certificate
+//! (verified against the cluster CA during the handshake); the owner-only control socket is
+//! trusted. A follower relays the caller it authenticated to the leader in a header that the
+//! leader believes only from a manager's certificate.
+//!
+//! | endpoints                                   | who                                  |
+//! |---------------------------------------------|--------------------------------------|
+//! | `GET /v1/ca`, `POST /v1/join`               | anyone (the join token is the proof) |
+//! | `/v1/raft/*`, `/v1/join/raft`               | manager certificates                 |
+//! | `/v1/dispatcher/*`, `/v1/ca/node`, `renew`  | node certificates (as themselves)    |
+//! | everything else (the control API)           | managers, client bundles, the socket |
+//!
+//! Node certificates count only while the node is in the cluster with the role the certificate
+//! names: a removed node's certificate opens nothing, and a demoted manager's is a worker's.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::pki::{CertIdentity, CertRole};
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_server::tls::TlsInfo;
+use rustls::pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use shoal_api::{NodeId, Role};
+use std::sync::Arc;
+
+/// Carries the authenticated caller from a follower to the leader.
+pub const CALLER_HEADER: &str = "x-shoal-caller";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Caller {
+    /// The owner-only control socket.
+    Local,
+    /// A TLS connection without a client certificate.
+    Anonymous,
+    /// A node, with the role its certificate names.
+    Node { id: NodeId, role: Role },
+    /// A shoalctl client bundle.
+    Client { name: String },
+}
+
+impl Caller {
+    /// Whether this caller may speak for node `id` (its agent's own session).
+    pub fn may_act_as(&self, id: &NodeId) -> Result<(), ApiError> {
+        match self {
+            Caller::Local => Ok(()),
+            Caller::Node { id: own, .. } if own == id => Ok(()),
+            Caller::Node { id: own, .. } => Err(ApiError::forbidden(format!(
+                "this certificate belongs to node {own}: it cannot act for node {id}"
+            ))),
+            _ => Err(ApiError::forbidden("only a node may act for itself")),
+        }
+    }
+
+    fn from_cert(der: &CertificateDer<'_>) -> Caller {
+        match CertIdentity::parse(der) {
+            Some(CertIdentity {
+                name,
+                role: CertRole::Client,
+            }) => Caller::Client { name },
+            Some(CertIdentity { name, role }) => Caller::Node {
+                id: NodeId(name),
+                role: if role == CertRole::Manager {
+                    Role::Manager
+                } else {
+                    Role::Worker
+                },
+            },
+            None => Caller::Anonymous,
+        }
+    }
+}
+
+/// Identifies and authorizes a request that came over TLS.
+pub async fn tls(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let direct = req
+        .extensions()
+        .get::<Arc<TlsInfo>>()
+        .and_then(|info| info.peer_certificates.first().cloned())
+        .map_or(Caller::Anonymous, |der| {
+            Caller::from_cert(&CertificateDer::from(der))
+        });
+    let relayed = relayed_caller(req.headers());
+    let caller = match (&direct, relayed) {
+        (
+            Caller::Node {
+                role: Role::Manager,
+                ..
+            },
+            Some(original),
+        ) => original,
+        _ => direct,
+    };
+    req.headers_mut().remove(CALLER_HEADER);
+    if let Err(e) = authorize(&st, &caller, req.uri().path()) {
+        return e.into_response();
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+fn relayed_caller(headers: &HeaderMap) -> Option<Caller> {
+    let value = headers.get(CALLER_HEADER)?.to_str().ok()?;
+    serde_json::from_str(value).ok()
+}
+
+/// The header value a follower relays `caller` with.
+pub fn relay_value(caller: &Caller) -> String {
+    serde_json::to_string(caller).unwrap_or_default()
+}
+
+enum Need {
+    Anyone,
+    RaftPeer,
+    Node,
+    Control,
+}
+
+fn need(path: &str) -> Need {
+    match path {
+        "/v1/ca" | "/v1/join" => Need::Anyone,
+        "/v1/join/raft" => Need::RaftPeer,
+        "/v1/ca/node" | "/v1/ca/renew" => Need::Node,
+        p if p.starts_with("/v1/raft/") => Need::RaftPeer,
+        p if p.starts_with("/v1/dispatcher/") => Need::Node,
+        _ => Need::Control,
+    }
+}
+
+fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError> {
+    let need = need(path);
+    if matches!(need, Need::Anyone) || *caller == Caller::Local {
+        return Ok(());
+    }
+    match (need, caller) {
+        (_, Caller::Anonymous) => Err(ApiError::unauthenticated(
+            "a client certificate signed by the cluster CA is required: use a bundle from `shoalctl cluster client-bundle` (shoalctl --tls-dir DIR)",
+        )),
+        (
+            Need::RaftPeer,
+            Caller::Node {
+                role: Role::Manager,
+                ..
+            },
+        ) => Ok(()),
+        (Need::RaftPeer, _) => Err(ApiError::forbidden(
+            "only manager certificates may call raft endpoints",
+        )),
+        (Need::Node, Caller::Node { id, role }) => in_cluster(st, id, *role).map(|_| ()),
+        (Need::Node, _) => Err(ApiError::forbidden(
+            "only node certificates may call the dispatcher",
+        )),
+        (Need::Control, Caller::Client { .. }) => Ok(()),
+        (Need::Control, Caller::Node { id, role }) => match in_cluster(st, id, *role)? {
+            Role::Manager => Ok(()),
+            Role::Worker => Err(ApiError::forbidden(format!(
+                "node {id} is a worker: worker certificates may not call the control API ({path})"
+            ))),
+        },
+        (Need::Anyone, _) | (_, Caller::Local) => Ok(()),
+    }
+}
+
+/// The role node `id` may act with: the lesser of its certificate's and the store's (a
+/// promoted or demoted node has its new role only with a renewed certificate, and keeps the
+/// old one only until the store changes). Only the leader's store is authoritative: a
+/// follower relays the request and the leader decides.
+fn in_cluster(st: &AppState, id: &NodeId, cert_role: Role) -> Result<Role, ApiError> {
+    let leader = st.raft.metrics().borrow().current_leader == Some(st.raft_id);
+    if !leader {
+        return Ok(cert_role);
+    }
+    let store_role = st.store.read().nodes.get(id).map(|n| n.role);
+    let Some(store_role) = store_role else {
+        // A manager's node object appears when its agent first registers.
+        if crate::raft::is_member_node(&st.store, id) {
+            return Ok(cert_role);
+        }
+        return Err(ApiError::unauthenticated(format!(
+            "node {id} is not part of this cluster (was it removed?): its certificate is no longer accepted"
+        )));
+    };
+    Ok(
+        if store_role == Role::Manager && cert_role == Role::Manager {
+            Role::Manager
+        } else {
+            Role::Worker
+        },
+    )
+}
+
+/// Refuses requests without a client certificate (a worker's small API).
+pub async fn require_certificate(req: Request, next: Next) -> Response {
+    let presented = req
+        .extensions()
+        .get::<Arc<TlsInfo>>()
+        .is_some_and(|info| !info.peer_certificates.is_empty());
+    if !presented {
+        return ApiError::unauthenticated(
+            "a client certificate signed by the cluster CA is required",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
