@@ -1,5 +1,5 @@
-//! `shoalctl node ls | inspect | activate | pause | drain | update`: the machines of the
-//! cluster, their state and roles, and what they may run.
+//! `shoalctl node ls | inspect | activate | pause | drain | promote | demote | rm | update`:
+//! the machines of the cluster, their state and roles, and what they may run.
 
 use crate::Ctx;
 use crate::client::typed;
@@ -35,6 +35,16 @@ pub enum NodeCommand {
     },
     /// Move nodes' tasks elsewhere and place no new ones there
     Drain {
+        #[arg(value_name = "NODE", required = true)]
+        nodes: Vec<String>,
+    },
+    /// Make workers managers (they renew their certificate and join Raft)
+    Promote {
+        #[arg(value_name = "NODE", required = true)]
+        nodes: Vec<String>,
+    },
+    /// Make managers workers (refused if the managers left could not keep a quorum)
+    Demote {
         #[arg(value_name = "NODE", required = true)]
         nodes: Vec<String>,
     },
@@ -79,6 +89,8 @@ pub async fn run(cmd: &NodeCommand, ctx: &Ctx) -> Result<()> {
         NodeCommand::Activate { nodes } => set_availability(ctx, nodes, "active").await,
         NodeCommand::Pause { nodes } => set_availability(ctx, nodes, "pause").await,
         NodeCommand::Drain { nodes } => set_availability(ctx, nodes, "drain").await,
+        NodeCommand::Promote { nodes } => change_role(ctx, nodes, "promote", "manager").await,
+        NodeCommand::Demote { nodes } => change_role(ctx, nodes, "demote", "worker").await,
         NodeCommand::Rm { nodes, force } => {
             for node in nodes {
                 let query: &[(&str, &str)] = if *force { &[("force", "true")] } else { &[] };
@@ -117,6 +129,21 @@ pub async fn run(cmd: &NodeCommand, ctx: &Ctx) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn change_role(ctx: &Ctx, nodes: &[String], verb: &str, role: &str) -> Result<()> {
+    for node in nodes {
+        let before: Node = typed(&ctx.client.get(&["nodes", node], &[]).await?)?;
+        ctx.client
+            .post(&["nodes", node, verb], &serde_json::json!({}))
+            .await?;
+        if wire_name(&before.role) == role {
+            println!("Node {node} is already a {role}.");
+        } else {
+            println!("Node {node} is now a {role}.");
+        }
+    }
+    Ok(())
 }
 
 async fn set_availability(ctx: &Ctx, nodes: &[String], availability: &str) -> Result<()> {

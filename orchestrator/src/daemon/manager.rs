@@ -143,10 +143,17 @@ pub(super) async fn run(
         tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
     }
     let demoted = Arc::new(Mutex::new(None));
+    // Itself first (it relays to the leader), then the others: a manager cut off from Raft,
+    // as a demoted one may be, still learns its new role.
+    let known = store.clone();
     let keeper = CertKeeper {
         tls,
         http,
-        managers: vec![own_url],
+        managers: Box::new(move || {
+            let mut urls = vec![own_url.clone()];
+            urls.extend(raft::manager_urls(&known));
+            urls
+        }),
         running_role: Role::Manager,
     };
     let stop = shutdown.clone();

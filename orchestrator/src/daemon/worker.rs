@@ -53,7 +53,10 @@ pub(super) async fn run(
     let keeper = CertKeeper {
         tls,
         http,
-        managers: id.managers.clone(),
+        managers: {
+            let managers = id.managers.clone();
+            Box::new(move || managers.clone())
+        },
         running_role: Role::Worker,
     };
     let stop = shutdown.clone();

@@ -83,15 +83,16 @@ pub async fn tls(State(st): State<AppState>, mut req: Request, next: Next) -> Re
         .map_or(Caller::Anonymous, |der| {
             Caller::from_cert(&CertificateDer::from(der))
         });
+    // Only a manager (by certificate and, on the leader, by the store) may relay a caller.
     let relayed = relayed_caller(req.headers());
     let caller = match (&direct, relayed) {
         (
             Caller::Node {
+                id,
                 role: Role::Manager,
-                ..
             },
             Some(original),
-        ) => original,
+        ) if in_cluster(&st, id, Role::Manager).ok() == Some(Role::Manager) => original,
         _ => direct,
     };
     req.headers_mut().remove(CALLER_HEADER);

@@ -9,6 +9,7 @@ mod error;
 mod forward;
 mod join;
 mod json;
+mod node_roles;
 mod nodes;
 mod raft_routes;
 mod resolve;
@@ -73,6 +74,8 @@ fn routes(state: AppState) -> Router {
             "/v1/nodes/{id}",
             get(nodes::get).post(nodes::update).delete(nodes::remove),
         )
+        .route("/v1/nodes/{id}/promote", post(node_roles::promote))
+        .route("/v1/nodes/{id}/demote", post(node_roles::demote))
         .route("/v1/services", get(services::list).post(services::create))
         .route(
             "/v1/services/{id}",

@@ -25,7 +25,7 @@ pub(super) fn find(st: &AppState, r: &str) -> Result<Node, ApiError> {
 
 /// Fills `manager_status` for nodes that are Raft members. Requests reach the leader (see
 /// `forward`), which hears from every reachable manager several times a second.
-fn with_manager_status(st: &AppState, mut nodes: Vec<Node>) -> Vec<Node> {
+pub(super) fn with_manager_status(st: &AppState, mut nodes: Vec<Node>) -> Vec<Node> {
     let metrics = st.raft.metrics().borrow().clone();
     let leader = metrics.current_leader;
     let membership = metrics.membership_config.membership();
@@ -87,8 +87,8 @@ pub struct RemoveQuery {
     force: bool,
 }
 
-/// `DELETE /v1/nodes/{id}?force=true`: forget a worker. A manager cannot be removed (there is
-/// no demotion yet), and a ready node only with `force`.
+/// `DELETE /v1/nodes/{id}?force=true`: forget a worker. A manager must be demoted first, and a
+/// ready node needs `force`. The removed node's certificate stops opening anything.
 pub async fn remove(
     State(st): State<AppState>,
     Path(r): Path<String>,
@@ -98,7 +98,7 @@ pub async fn remove(
     let host = &node.description.hostname;
     if node.role == shoal_api::Role::Manager {
         return Err(ApiError::bad_request(format!(
-            "node {host} is a manager: removing managers is not supported yet (there is no demote)"
+            "node {host} is a manager: demote it first (shoalctl node demote {host}), then remove it"
         )));
     }
     if node.status.state == shoal_api::NodeState::Ready && !q.force {

@@ -1,7 +1,8 @@
 //! Keeps the node's certificate current. It renews at a random point between 50% and 80% of
 //! the certificate's life (SwarmKit's window, so a cluster's nodes do not all renew at once),
-//! and at once when the cluster says the node's role changed (a promotion or demotion): the
-//! renewed certificate carries the new role, and the daemon then restarts the node in it.
+//! and at once when the cluster says the node's role changed (a promotion or demotion: the
+//! renewed certificate carries the new role, and the daemon then restarts the node in it) or
+//! that certificates may now live less long than this one will.
 
 use super::{CertIdentity, CertRole, NodeTls, new_key_and_csr, not_after};
 use rustls::pki_types::CertificateDer;
@@ -20,8 +21,9 @@ const CHECK: Duration = Duration::from_secs(2);
 pub struct CertKeeper {
     pub tls: NodeTls,
     pub http: HttpClients,
-    /// Base URLs of managers to ask, tried in turn.
-    pub managers: Vec<String>,
+    /// Base URLs of managers to ask, tried in turn (asked again at each check: the list
+    /// changes as managers come and go).
+    pub managers: Box<dyn Fn() -> Vec<String> + Send + Sync>,
     /// The role the node runs as now.
     pub running_role: Role,
 }
@@ -57,12 +59,18 @@ impl CertKeeper {
                 _ = shutdown.cancelled() => return None,
                 _ = tokio::time::sleep(CHECK) => {}
             }
-            let manager = &self.managers[attempt % self.managers.len().max(1)];
+            let managers = (self.managers)();
+            let Some(manager) = managers.get(attempt % managers.len().max(1)) else {
+                continue;
+            };
             let due = renew_at.is_some_and(|t| OffsetDateTime::now_utc() >= t);
             let outcome = async {
                 let status = self.status(manager).await?;
                 let cert_role = cert_role(&self.tls.bundle());
-                if due || cert_role != Some(status.role) {
+                if due
+                    || cert_role != Some(status.role)
+                    || outlives_setting(&self.tls.bundle(), &status)
+                {
                     self.renew(manager).await.map(Some)
                 } else {
                     Ok(None)
@@ -135,6 +143,19 @@ pub fn cert_role(bundle: &Bundle) -> Option<Role> {
         CertRole::Worker => Some(Role::Worker),
         CertRole::Client => None,
     }
+}
+
+/// A certificate that would live longer than the cluster now allows is renewed at once, so a
+/// shortened `node_cert_expiry` applies without waiting for the old lifetime.
+fn outlives_setting(bundle: &Bundle, status: &NodeCertStatus) -> bool {
+    let Ok(limit) = shoal_api::duration::parse(&status.node_cert_expiry) else {
+        return false;
+    };
+    let Some(expiry) = not_after(&bundle.cert_pem) else {
+        return false;
+    };
+    let limit = time::Duration::try_from(limit).unwrap_or(time::Duration::MAX);
+    expiry - OffsetDateTime::now_utc() > limit + time::Duration::minutes(1)
 }
 
 /// A random point between 50% and 80% of the certificate's remaining life.

@@ -114,4 +114,10 @@ pub enum Action {
         version: u64,
         spec: NodeSpec,
     },
+    /// A promotion or demotion (user, through `node promote|demote`): the node's next
+    /// certificate names this role.
+    SetNodeRole {
+        id: NodeId,
+        role: Role,
+    },
 }

@@ -325,6 +325,13 @@ impl State {
                 touch(&mut n.meta);
                 Change::Updated(Object::Node(n.clone()))
             }
+            Action::SetNodeRole { id, role } => {
+                let n = get_mut(&mut self.nodes, "node", id)?;
+                undo.push(Undo::Node(id.clone(), Some(n.clone())));
+                n.role = *role;
+                touch(&mut n.meta);
+                Change::Updated(Object::Node(n.clone()))
+            }
         }))
     }
 }

@@ -365,8 +365,7 @@ impl Shoald {
     }
 
     pub fn shoalctl(&self, args: &[&str]) -> std::process::Output {
-        let exe = Path::new(env!("CARGO_BIN_EXE_shoald")).with_file_name("shoalctl");
-        Command::new(exe)
+        Command::new(shoalctl_exe())
             .args(["-H", &format!("unix://{}", self.socket().display())])
             .args(args)
             .output()
@@ -423,6 +422,16 @@ pub fn docker_ps(filter: &str) -> Vec<(String, String, String, bool)> {
             ))
         })
         .collect()
+}
+
+/// The shoalctl binary built beside shoald.
+pub fn shoalctl_exe() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_shoald")).with_file_name("shoalctl")
+}
+
+/// The HTTPS address of a node's API.
+pub fn https(node: &Shoald) -> String {
+    format!("https://127.0.0.1:{}", node.port)
 }
 
 /// An HTTPS client presenting the bundle in `dir` (`ca.pem`, `cert.pem`, `key.pem`).

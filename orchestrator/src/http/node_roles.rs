@@ -1,0 +1,122 @@
+//! `POST /v1/nodes/{id}/promote | demote`. The store records the new role; the node notices
+//! through its certificate keeper, renews its certificate for the role and restarts itself in
+//! it (a promoted worker then joins Raft). A demotion also takes the manager out of Raft, and
+//! is refused when the managers left could not form a quorum.
+
+use super::AppState;
+use super::error::ApiError;
+use super::nodes::{find, with_manager_status};
+use crate::store::Action;
+use axum::Json;
+use axum::extract::{Path, State};
+use openraft::ChangeMembers;
+use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
+use shoal_api::{Node, NodeId, Role};
+use std::collections::BTreeSet;
+
+pub async fn promote(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+) -> Result<Json<Node>, ApiError> {
+    let node = find(&st, &r)?;
+    if node.role == Role::Worker {
+        st.writer
+            .write(vec![Action::SetNodeRole {
+                id: node.id.clone(),
+                role: Role::Manager,
+            }])
+            .await?;
+        tracing::info!(node = %node.id, "promoted to manager");
+    }
+    current(&st, &node.id)
+}
+
+pub async fn demote(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+) -> Result<Json<Node>, ApiError> {
+    let node = find(&st, &r)?;
+    if node.role == Role::Worker {
+        return current(&st, &node.id);
+    }
+    let _one_at_a_time = st.membership_lock.lock().await;
+    let raft_id = check_quorum_without(&st, &node.id, &node.description.hostname)?;
+    st.writer
+        .write(vec![Action::SetNodeRole {
+            id: node.id.clone(),
+            role: Role::Worker,
+        }])
+        .await?;
+    if let Some((raft_id, voter)) = raft_id {
+        remove_from_raft(&st, raft_id, voter).await?;
+    }
+    tracing::info!(node = %node.id, "demoted to worker");
+    current(&st, &node.id)
+}
+
+fn current(st: &AppState, id: &NodeId) -> Result<Json<Node>, ApiError> {
+    let node = find(st, id.as_str())?;
+    Ok(Json(with_manager_status(st, vec![node]).remove(0)))
+}
+
+/// The node's Raft id and whether it votes, after checking that the voters left without it
+/// still reach a quorum among those this leader hears from.
+fn check_quorum_without(
+    st: &AppState,
+    id: &NodeId,
+    host: &str,
+) -> Result<Option<(u64, bool)>, ApiError> {
+    let metrics = st.raft.metrics().borrow().clone();
+    let membership = metrics.membership_config.membership();
+    let Some(raft_id) = membership
+        .nodes()
+        .find(|(_, m)| &m.node_id == id)
+        .map(|(raft_id, _)| *raft_id)
+    else {
+        return Ok(None);
+    };
+    let voters: BTreeSet<u64> = membership.voter_ids().collect();
+    if !voters.contains(&raft_id) {
+        return Ok(Some((raft_id, false)));
+    }
+    let left: Vec<u64> = voters.into_iter().filter(|v| *v != raft_id).collect();
+    if left.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "node {host} is the last manager: a cluster needs at least one"
+        )));
+    }
+    let reachable = left
+        .iter()
+        .filter(|v| **v == st.raft_id || st.contacts.is_reachable(**v))
+        .count();
+    let quorum = left.len() / 2 + 1;
+    if reachable < quorum {
+        return Err(ApiError::bad_request(format!(
+            "demoting {host} would lose quorum: {} managers would remain, {reachable} of them reachable, and {quorum} are needed; bring the unreachable managers back first",
+            left.len()
+        )));
+    }
+    Ok(Some((raft_id, true)))
+}
+
+async fn remove_from_raft(st: &AppState, raft_id: u64, voter: bool) -> Result<(), ApiError> {
+    let raft_err =
+        |e: String| ApiError::unavailable(format!("cannot remove the manager from raft: {e}"));
+    // A change made through another manager may still be in flight: wait for it.
+    for _ in 0..50 {
+        let ids = BTreeSet::from([raft_id]);
+        let change = if voter {
+            ChangeMembers::RemoveVoters(ids)
+        } else {
+            ChangeMembers::RemoveNodes(ids)
+        };
+        match st.raft.change_membership(change, false).await {
+            Ok(_) => return Ok(()),
+            Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(
+                ChangeMembershipError::InProgress(_),
+            ))) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(e) => return Err(raft_err(e.to_string())),
+        }
+    }
+    Err(raft_err("another membership change did not finish".into()))
+}
