@@ -302,6 +302,7 @@ mod tests {
             started_at: Default::default(),
             completed_at: None,
             message: String::new(),
+            spec_version: 0,
         });
         let db = service("db", 1);
         let tasks = vec![

@@ -143,6 +143,7 @@ mod tests {
             started_at: Default::default(),
             completed_at: None,
             message: "update paused due to failure".into(),
+            spec_version: 0,
         });
         assert_eq!(paused_since(&svc, 10), None);
         assert_eq!(

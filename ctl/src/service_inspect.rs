@@ -91,6 +91,7 @@ mod tests {
             started_at: T0,
             completed_at: None,
             message: "update in progress".into(),
+            spec_version: 0,
         });
         let tasks = vec![
             task(&s, 1, TaskState::Running, TaskState::Running),

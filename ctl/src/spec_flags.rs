@@ -181,6 +181,7 @@ pub fn new_spec(args: &CreateArgs) -> Result<ServiceSpec> {
         },
         mode: ServiceMode::default(),
         update: Default::default(),
+        rollback: Default::default(),
     };
     SpecChanges::from_create(args)?.apply(&mut spec);
     validate_service_spec(&spec)?;

@@ -48,6 +48,8 @@ pub async fn create(
             id: id.clone(),
             meta: Meta::default(),
             spec,
+            spec_version: 0,
+            rolled_back: false,
             previous_spec: None,
             update_status: None,
         })])
