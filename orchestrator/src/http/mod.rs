@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                 .post(services::update)
                 .delete(services::delete),
         )
+        .route("/v1/services/{id}/rollback", post(services::rollback))
         .route("/v1/tasks", get(tasks::list))
         .route("/v1/tasks/{id}", get(tasks::get))
         .route("/v1/join", post(join::join))
