@@ -243,14 +243,18 @@ pub fn decide(
             wake_at: Some(until),
             ..Step::default()
         },
-        _ => Step {
-            status: Some(status(
-                completed,
-                current.started_at,
-                format!("{word} completed"),
-            )),
-            ..Step::default()
-        },
+        _ => {
+            // An automatic rollback keeps saying why it happened.
+            let message = if rollout.rollback && current.message.starts_with("update rolled back") {
+                current.message.clone()
+            } else {
+                format!("{word} completed")
+            };
+            Step {
+                status: Some(status(completed, current.started_at, message)),
+                ..Step::default()
+            }
+        }
     }
 }
 
