@@ -1,12 +1,13 @@
 //! The Docker executor (bollard). Containers carry Shoal's labels and are named
 //! `<service>.<slot>.<task-id>`; only containers labelled with this node's id are listed, so
-//! several nodes can share one engine.
+//! several nodes can share one engine. What goes into a container is in `docker_body`.
 
+use crate::docker_body::container_body;
 use crate::executor::{ContainerInfo, ExecError, Executor};
 use crate::labels;
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
-use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum};
+use bollard::models::ContainerSummaryStateEnum;
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, RemoveContainerOptions,
     StopContainerOptions,
@@ -58,32 +59,13 @@ impl DockerExecutor {
         })
     }
 
-    fn body(&self, task: &Task) -> ContainerCreateBody {
-        let c = &task.spec.container;
-        let mut labels: HashMap<String, String> = c.labels.clone().into_iter().collect();
-        labels.insert(labels::SERVICE_ID.into(), task.service_id.to_string());
-        labels.insert(labels::SERVICE_NAME.into(), task.service_name.clone());
-        labels.insert(labels::TASK_ID.into(), task.id.to_string());
-        labels.insert(labels::TASK_SLOT.into(), task.slot.to_string());
-        labels.insert(labels::NODE_ID.into(), self.node_id.to_string());
-        ContainerCreateBody {
-            image: Some(c.image.clone()),
-            entrypoint: (!c.command.is_empty()).then(|| c.command.clone()),
-            cmd: (!c.args.is_empty()).then(|| c.args.clone()),
-            env: (!c.env.is_empty()).then(|| c.env.clone()),
-            labels: Some(labels),
-            stop_timeout: Some(c.stop_grace_period.as_secs() as i64),
-            ..Default::default()
-        }
-    }
-
     async fn create_named(&self, task: &Task) -> Result<String, DockerError> {
         let options = CreateContainerOptions {
             name: Some(task.container_name()),
             ..Default::default()
         };
         self.docker
-            .create_container(Some(options), self.body(task))
+            .create_container(Some(options), container_body(task, &self.node_id))
             .await
             .map(|r| r.id)
     }

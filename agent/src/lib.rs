@@ -4,6 +4,7 @@
 //! hollow-node benchmarks.
 
 pub mod docker;
+mod docker_body;
 pub mod executor;
 pub mod http_client;
 mod labels;

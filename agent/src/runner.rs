@@ -30,6 +30,8 @@ struct Progress {
     container: Option<String>,
     /// The container ran and stopped, or never could: the task is over.
     finished: bool,
+    /// When the container started, repeated in every later report.
+    started_at: Option<Timestamp>,
 }
 
 impl Progress {
@@ -45,6 +47,9 @@ impl Progress {
             return;
         }
         self.reported = state;
+        if state == TaskState::Running && self.started_at.is_none() {
+            self.started_at = Some(Timestamp::now());
+        }
         let status = TaskStatus {
             state,
             timestamp: Timestamp::now(),
@@ -52,6 +57,7 @@ impl Progress {
             err,
             container_id: self.container.clone(),
             exit_code: exit,
+            started_at: self.started_at,
         };
         let _ = r.report.send(StatusUpdate {
             task_id: self.task.id.clone(),
@@ -67,6 +73,7 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
             .map(|c| c.container_id)
             .or_else(|| task.status.container_id.clone()),
         finished: task.status.state.is_terminal(),
+        started_at: task.status.started_at,
         task,
     };
     let grace = p.task.spec.container.stop_grace_period;

@@ -3,21 +3,27 @@
 //! other crate speaks in these types, so the JSON a user sees is exactly what is stored.
 
 pub mod cluster;
+pub mod container;
 pub mod dispatch;
 pub mod duration;
 pub mod ids;
 pub mod meta;
 pub mod node;
 pub mod rest;
+pub mod restart;
+pub mod rollout;
 pub mod service;
 pub mod task;
 pub mod tls;
 pub mod validate;
 
 pub use cluster::*;
+pub use container::*;
 pub use ids::*;
 pub use meta::*;
 pub use node::*;
+pub use restart::*;
+pub use rollout::*;
 pub use service::*;
 pub use task::*;
 pub mod paths;

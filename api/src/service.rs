@@ -1,12 +1,13 @@
-//! Services: the user's desired state. The spec is written only by the user; the orchestrator
-//! records rollout progress in `update_status`.
+//! Services: the user's desired state. The spec is written by the user (and swapped back by
+//! a rollback); the orchestrator records rollout progress in `update_status`.
 
-use crate::duration::serde_humane;
+use crate::container::ContainerSpec;
 use crate::ids::ServiceId;
-use crate::meta::{Meta, Timestamp};
+use crate::meta::Meta;
+use crate::restart::RestartPolicy;
+use crate::rollout::{UpdateConfig, UpdateStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Service {
@@ -14,6 +15,12 @@ pub struct Service {
     #[serde(flatten)]
     pub meta: Meta,
     pub spec: ServiceSpec,
+    /// Counts the changes of `spec` (an update or a rollback); the store bumps it with the spec.
+    #[serde(default)]
+    pub spec_version: u64,
+    /// The current spec came from a rollback (manual or automatic), not from an update.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rolled_back: bool,
     /// The spec before the last update, kept for rollback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_spec: Option<ServiceSpec>,
@@ -33,6 +40,9 @@ pub struct ServiceSpec {
     pub mode: ServiceMode,
     #[serde(default)]
     pub update: UpdateConfig,
+    /// How a rollback rolls (SwarmKit's defaults, as for updates).
+    #[serde(default)]
+    pub rollback: UpdateConfig,
 }
 
 impl ServiceSpec {
@@ -71,115 +81,4 @@ pub struct TaskTemplate {
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContainerSpec {
-    pub image: String,
-    /// Overrides the image's entrypoint; one element per argument.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
-    /// Arguments passed to the command.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub args: Vec<String>,
-    /// `KEY=VALUE` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<String>,
-    /// Labels set on the container, beside Shoal's own.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    #[serde(default = "default_stop_grace", with = "serde_humane")]
-    pub stop_grace_period: Duration,
-}
-
-pub fn default_stop_grace() -> Duration {
-    Duration::from_secs(10)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum RestartCondition {
-    None,
-    OnFailure,
-    #[default]
-    Any,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RestartPolicy {
-    #[serde(default)]
-    pub condition: RestartCondition,
-    #[serde(default = "default_restart_delay", with = "serde_humane")]
-    pub delay: Duration,
-}
-
-fn default_restart_delay() -> Duration {
-    Duration::from_secs(5)
-}
-
-impl Default for RestartPolicy {
-    fn default() -> Self {
-        RestartPolicy {
-            condition: RestartCondition::Any,
-            delay: default_restart_delay(),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum UpdateOrder {
-    #[default]
-    StopFirst,
-    StartFirst,
-}
-
-/// Rolling update settings (SwarmKit's defaults: parallelism 1, no delay, stop-first).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateConfig {
-    /// Slots replaced at once; 0 means all at once.
-    #[serde(default = "one")]
-    pub parallelism: u64,
-    #[serde(default, with = "serde_humane")]
-    pub delay: Duration,
-    #[serde(default)]
-    pub order: UpdateOrder,
-}
-
-fn one() -> u64 {
-    1
-}
-
-impl Default for UpdateConfig {
-    fn default() -> Self {
-        UpdateConfig {
-            parallelism: 1,
-            delay: Duration::ZERO,
-            order: UpdateOrder::StopFirst,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UpdateState {
-    Updating,
-    Paused,
-    Completed,
-    RollbackStarted,
-    RollbackPaused,
-    RollbackCompleted,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UpdateStatus {
-    pub state: UpdateState,
-    pub started_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
 }

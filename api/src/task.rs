@@ -72,6 +72,9 @@ pub struct TaskStatus {
     pub container_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
+    /// When the container started (kept in every later report), for update monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
 }
 
 impl TaskStatus {
@@ -83,6 +86,7 @@ impl TaskStatus {
             err: String::new(),
             container_id: None,
             exit_code: None,
+            started_at: None,
         }
     }
 }
@@ -101,6 +105,10 @@ pub struct Task {
     pub spec: TaskTemplate,
     pub desired_state: TaskState,
     pub status: TaskStatus,
+    /// When its slot was restarted by the restart policy under this spec, newest last (only
+    /// as many as can still count against `max_attempts`). Written at creation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restarts: Vec<Timestamp>,
 }
 
 impl Task {

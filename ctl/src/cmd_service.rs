@@ -34,6 +34,8 @@ pub enum ServiceCommand {
     Update(Box<UpdateArgs>),
     /// Set the number of tasks of one or more services
     Scale(ScaleArgs),
+    /// Go back to the spec before the last update, rolled with the rollback config
+    Rollback(RollbackArgs),
     /// Remove services
     #[command(visible_alias = "remove")]
     Rm {
@@ -53,6 +55,15 @@ pub enum ServiceCommand {
 }
 
 #[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// Service name, id or unique id prefix
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+#[derive(Args, Debug)]
 pub struct ScaleArgs {
     /// `NAME=REPLICAS` for each service to scale
     #[arg(value_name = "NAME=K", required = true)]
@@ -68,6 +79,7 @@ pub async fn run(cmd: &ServiceCommand, ctx: &Ctx) -> Result<()> {
         ServiceCommand::Inspect { service } => inspect(ctx, service).await,
         ServiceCommand::Update(args) => update(ctx, args).await,
         ServiceCommand::Scale(args) => scale(ctx, args).await,
+        ServiceCommand::Rollback(args) => rollback(ctx, args).await,
         ServiceCommand::Rm { services } => remove(ctx, services).await,
         ServiceCommand::Ps { service, all } => ps(ctx, service, *all).await,
     }
@@ -96,6 +108,20 @@ async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<()> {
         Ok(written.service.id.to_string())
     })?;
     converge(ctx, &written.service, wait).await
+}
+
+async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
+    let wait = args.wait.wait_for()?;
+    let raw = ctx
+        .client
+        .post(
+            &["services", &args.service, "rollback"],
+            &serde_json::json!({}),
+        )
+        .await?;
+    let service: Service = typed(&raw)?;
+    print_as(ctx.format, &raw, || Ok(service.id.to_string()))?;
+    converge(ctx, &service, wait).await
 }
 
 /// Waits for convergence unless `--detach`. With `-o json|yaml` stdout carries the object,
@@ -302,6 +328,7 @@ mod tests {
             started_at: Default::default(),
             completed_at: None,
             message: String::new(),
+            spec_version: 0,
         });
         let db = service("db", 1);
         let tasks = vec![

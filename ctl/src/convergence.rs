@@ -1,6 +1,6 @@
 //! Has a service converged? Pure counting over a snapshot of the service and its tasks, for
 //! the progress loop: how many slots run the current spec, what is holding the rollout up,
-//! and whether the rollout is paused.
+//! and whether the rollout of our change is still going, done, paused or rolled back.
 
 use shoal_api::{Service, Task, TaskState, UpdateState};
 
@@ -58,15 +58,44 @@ pub fn latest_problem(service: &Service, tasks: &[Task]) -> Option<String> {
     })
 }
 
-/// A paused rollout will not go on by itself: stop waiting. Only a status written after our
-/// own change (a later version) counts, so a pause left over from an earlier update does not.
-pub fn paused_since(service: &Service, since_version: u64) -> Option<String> {
-    let status = service.update_status.as_ref()?;
-    let paused = matches!(
-        status.state,
-        UpdateState::Paused | UpdateState::RollbackPaused
-    );
-    (paused && service.meta.version > since_version).then(|| status.message.clone())
+/// Where the rollout of our change stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rollout {
+    /// No rollout of ours is under way: converged tasks mean done.
+    Settled,
+    /// Updating or rolling back: wait even if the tasks look converged (the new tasks are
+    /// still watched for failure).
+    Running,
+    /// It will not finish as asked: paused, or our update was rolled back.
+    Failed(String),
+}
+
+/// Judges `service`'s update status against our change, `posted` (the object our write
+/// returned). A status for an older spec is not ours; one for a newer spec after our update
+/// is the automatic rollback of it.
+pub fn rollout(service: &Service, posted: &Service) -> Rollout {
+    let Some(status) = service.update_status.as_ref() else {
+        return Rollout::Settled;
+    };
+    if status.spec_version < posted.spec_version {
+        return Rollout::Settled;
+    }
+    let name = &service.spec.name;
+    let rolled_back_ours = status.spec_version > posted.spec_version && !posted.rolled_back;
+    let message = &status.message;
+    match status.state {
+        UpdateState::Paused => {
+            Rollout::Failed(format!("the update of {name} is paused: {message}"))
+        }
+        UpdateState::RollbackPaused => {
+            Rollout::Failed(format!("the rollback of {name} is paused: {message}"))
+        }
+        UpdateState::RollbackCompleted if rolled_back_ours => {
+            Rollout::Failed(format!("the update of {name} was rolled back: {message}"))
+        }
+        UpdateState::Updating | UpdateState::RollbackStarted => Rollout::Running,
+        UpdateState::Completed | UpdateState::RollbackCompleted => Rollout::Settled,
+    }
 }
 
 #[cfg(test)]
@@ -135,19 +164,60 @@ mod tests {
     }
 
     #[test]
-    fn only_a_pause_after_our_change_stops_the_wait() {
-        let mut svc = service("web", 1);
-        svc.meta.version = 10;
-        svc.update_status = Some(shoal_api::UpdateStatus {
-            state: UpdateState::Paused,
-            started_at: Default::default(),
-            completed_at: None,
-            message: "update paused due to failure".into(),
-        });
-        assert_eq!(paused_since(&svc, 10), None);
+    fn only_our_rollout_counts_and_a_pause_or_rollback_fails_it() {
+        let mut posted = service("web", 1);
+        posted.spec_version = 3;
+        let status_of = |posted: &Service, state: UpdateState, spec_version: u64| {
+            let mut svc = posted.clone();
+            svc.update_status = Some(shoal_api::UpdateStatus {
+                state,
+                started_at: Default::default(),
+                completed_at: None,
+                message: "update paused due to failure".into(),
+                spec_version,
+            });
+            svc
+        };
+        assert_eq!(rollout(&posted, &posted), Rollout::Settled);
         assert_eq!(
-            paused_since(&svc, 9).as_deref(),
-            Some("update paused due to failure")
+            rollout(&status_of(&posted, UpdateState::Paused, 2), &posted),
+            Rollout::Settled
         );
+        assert_eq!(
+            rollout(&status_of(&posted, UpdateState::Paused, 3), &posted),
+            Rollout::Failed("the update of web is paused: update paused due to failure".into())
+        );
+        assert_eq!(
+            rollout(&status_of(&posted, UpdateState::Updating, 3), &posted),
+            Rollout::Running
+        );
+        assert_eq!(
+            rollout(
+                &status_of(&posted, UpdateState::RollbackStarted, 4),
+                &posted
+            ),
+            Rollout::Running
+        );
+        assert!(matches!(
+            rollout(&status_of(&posted, UpdateState::RollbackCompleted, 4), &posted),
+            Rollout::Failed(m) if m.starts_with("the update of web was rolled back: ")
+        ));
+        assert_eq!(
+            rollout(&status_of(&posted, UpdateState::Completed, 3), &posted),
+            Rollout::Settled
+        );
+        // Waiting for `service rollback`: its own completion is success.
+        posted.rolled_back = true;
+        assert_eq!(
+            rollout(
+                &status_of(&posted, UpdateState::RollbackCompleted, 3),
+                &posted
+            ),
+            Rollout::Settled
+        );
+        assert!(matches!(
+            rollout(&status_of(&posted, UpdateState::RollbackPaused, 3), &posted),
+            Rollout::Failed(m) if m.starts_with("the rollback of web is paused")
+        ));
     }
 }

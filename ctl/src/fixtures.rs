@@ -48,12 +48,15 @@ pub fn service(name: &str, replicas: u64) -> Service {
         },
         mode: ServiceMode::Replicated { replicas },
         update: Default::default(),
+        rollback: Default::default(),
     };
     validate_service_spec(&spec).expect("fixture spec is valid");
     Service {
         id: ServiceId(format!("{name}0000000000000000000000")),
         meta: meta(5),
         spec,
+        spec_version: 0,
+        rolled_back: false,
         previous_spec: None,
         update_status: None,
     }
@@ -76,7 +79,9 @@ pub fn task(service: &Service, slot: u64, desired: TaskState, state: TaskState) 
             err: String::new(),
             container_id: None,
             exit_code: None,
+            started_at: None,
         },
+        restarts: Vec::new(),
     }
 }
 

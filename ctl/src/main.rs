@@ -12,6 +12,7 @@ mod convergence;
 mod details;
 mod endpoint;
 mod kv;
+mod mount_flag;
 mod ordered_json;
 mod output;
 mod progress;

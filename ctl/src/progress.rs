@@ -5,7 +5,7 @@
 //! Ctrl-C.
 
 use crate::client::{Client, is_not_found, typed};
-use crate::convergence::{Progress, latest_problem, measure, paused_since};
+use crate::convergence::{Progress, Rollout, latest_problem, measure, rollout};
 use crate::kv::parse_duration;
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
@@ -156,13 +156,10 @@ async fn poll(
             Ok((service, tasks)) => {
                 let p = measure(&service, &tasks);
                 printer.progress(p);
-                if p.converged {
-                    return Ok(());
-                }
-                if let Some(message) = paused_since(&service, posted.meta.version) {
-                    bail!(
-                        "the update of {name} is paused: {message} (see: shoalctl service ps {name})"
-                    );
+                match rollout(&service, posted) {
+                    Rollout::Failed(why) => bail!("{why} (see: shoalctl service ps {name})"),
+                    Rollout::Settled if p.converged => return Ok(()),
+                    Rollout::Settled | Rollout::Running => {}
                 }
                 problem = latest_problem(&service, &tasks).or(problem);
             }

@@ -3,7 +3,7 @@
 
 use crate::progress::WaitFlags;
 use clap::{Args, ValueEnum};
-use shoal_api::{RestartCondition, UpdateOrder};
+use shoal_api::{FailureAction, RestartCondition, UpdateOrder};
 
 /// `--update-order`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -19,6 +19,27 @@ impl From<OrderFlag> for UpdateOrder {
         match o {
             OrderFlag::StopFirst => UpdateOrder::StopFirst,
             OrderFlag::StartFirst => UpdateOrder::StartFirst,
+        }
+    }
+}
+
+/// `--update-failure-action`, `--rollback-failure-action`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailureActionFlag {
+    /// Stop rolling and wait for the next `service update`
+    Pause,
+    /// Ignore the failure and go on
+    Continue,
+    /// Roll back to the previous spec (updates only)
+    Rollback,
+}
+
+impl From<FailureActionFlag> for FailureAction {
+    fn from(a: FailureActionFlag) -> FailureAction {
+        match a {
+            FailureActionFlag::Pause => FailureAction::Pause,
+            FailureActionFlag::Continue => FailureAction::Continue,
+            FailureActionFlag::Rollback => FailureAction::Rollback,
         }
     }
 }
@@ -63,12 +84,57 @@ pub struct TemplateFlags {
     /// Whether a replacement starts before or after its old task stops
     #[arg(long, value_name = "ORDER")]
     pub update_order: Option<OrderFlag>,
+    /// What to do when new tasks fail [default: pause]
+    #[arg(long, value_name = "ACTION")]
+    pub update_failure_action: Option<FailureActionFlag>,
+    /// How long a new task is watched for failure after it starts (e.g. 5s)
+    #[arg(long, value_name = "D")]
+    pub update_monitor: Option<String>,
+    /// Fraction of failed new tasks tolerated (0 to 1)
+    #[arg(long, value_name = "F")]
+    pub update_max_failure_ratio: Option<f64>,
+    /// Tasks rolled back at once (0: all at once)
+    #[arg(long, value_name = "N")]
+    pub rollback_parallelism: Option<u64>,
+    /// Pause between rolling back batches of tasks
+    #[arg(long, value_name = "D")]
+    pub rollback_delay: Option<String>,
+    /// What to do when tasks fail during a rollback (pause or continue)
+    #[arg(long, value_name = "ACTION")]
+    pub rollback_failure_action: Option<FailureActionFlag>,
+    /// How long a rolled back task is watched for failure after it starts
+    #[arg(long, value_name = "D")]
+    pub rollback_monitor: Option<String>,
+    /// Fraction of failed tasks tolerated during a rollback (0 to 1)
+    #[arg(long, value_name = "F")]
+    pub rollback_max_failure_ratio: Option<f64>,
+    /// Whether a rollback starts a task before or after stopping the one it replaces
+    #[arg(long, value_name = "ORDER")]
+    pub rollback_order: Option<OrderFlag>,
     /// When to restart a task that stopped
     #[arg(long, value_name = "CONDITION")]
     pub restart_condition: Option<ConditionFlag>,
     /// Pause before restarting a task (e.g. 5s)
     #[arg(long, value_name = "D")]
     pub restart_delay: Option<String>,
+    /// Restarts allowed (within --restart-window if set); 0: unlimited
+    #[arg(long, value_name = "N")]
+    pub restart_max_attempts: Option<u64>,
+    /// Window the restart attempts are counted in (e.g. 1m; 0s: no window)
+    #[arg(long, value_name = "D")]
+    pub restart_window: Option<String>,
+    /// Signal that stops the container (e.g. SIGUSR1)
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// User to run as, USER[:GROUP] (names or ids)
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub user: Option<String>,
+    /// Working directory inside the container
+    #[arg(long, short = 'w', value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Container hostname
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
     /// Time a task gets to exit after SIGTERM before it is killed (e.g. 10s)
     #[arg(long, value_name = "D")]
     pub stop_grace_period: Option<String>,
@@ -95,6 +161,9 @@ pub struct CreateArgs {
     /// Container label (repeatable)
     #[arg(long = "container-label", value_name = "K=V")]
     pub container_labels: Vec<String>,
+    /// Mount: type=bind|volume,src=..,dst=..[,readonly] (repeatable)
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mounts: Vec<String>,
     #[command(flatten)]
     pub template: TemplateFlags,
     #[command(flatten)]
@@ -131,6 +200,12 @@ pub struct UpdateArgs {
     /// Remove a container label (repeatable)
     #[arg(long = "container-label-rm", value_name = "K")]
     pub container_label_rm: Vec<String>,
+    /// Add or replace a mount (by target): type=bind|volume,src=..,dst=..[,readonly]
+    #[arg(long = "mount-add", value_name = "MOUNT")]
+    pub mount_add: Vec<String>,
+    /// Remove the mount at this container path (repeatable)
+    #[arg(long = "mount-rm", value_name = "TARGET")]
+    pub mount_rm: Vec<String>,
     /// Replace every task even if the spec did not change
     #[arg(long)]
     pub force: bool,

@@ -34,6 +34,17 @@ fn list(v: &[String]) -> String {
     }
 }
 
+/// `bind /host -> /ctr (ro)`, one per line.
+fn mounts(m: &[shoal_api::Mount]) -> String {
+    m.iter()
+        .map(|m| {
+            let ro = if m.readonly { " (ro)" } else { "" };
+            format!("{} {} -> {}{ro}", wire_name(&m.kind), m.source, m.target)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
     let spec = &s.spec;
     let c = &spec.task.container;
@@ -58,14 +69,34 @@ pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
         .field_if(" Args", list(&c.args))
         .field_if(" Env", c.env.join("\n"))
         .field_if(" Labels", join_pairs(&c.labels))
+        .field_if(" User", c.user.as_str())
+        .field_if(" Workdir", c.workdir.as_str())
+        .field_if(" Hostname", c.hostname.as_str())
+        .field_if(" Mounts", mounts(&c.mounts))
+        .field_if(" Stop signal", c.stop_signal.as_str())
         .field(" Stop grace period", fmt_duration(c.stop_grace_period))
         .section("Restart policy")
         .field(" Condition", wire_name(&spec.task.restart.condition))
-        .field(" Delay", fmt_duration(spec.task.restart.delay))
-        .section("Update config")
-        .field(" Parallelism", spec.update.parallelism.to_string())
-        .field(" Delay", fmt_duration(spec.update.delay))
-        .field(" Order", wire_name(&spec.update.order));
+        .field(" Delay", fmt_duration(spec.task.restart.delay));
+    let restart = &spec.task.restart;
+    if restart.max_attempts > 0 {
+        d.field(" Max attempts", restart.max_attempts.to_string());
+    }
+    if !restart.window.is_zero() {
+        d.field(" Window", fmt_duration(restart.window));
+    }
+    for (title, u) in [
+        ("Update config", &spec.update),
+        ("Rollback config", &spec.rollback),
+    ] {
+        d.section(title)
+            .field(" Parallelism", u.parallelism.to_string())
+            .field(" Delay", fmt_duration(u.delay))
+            .field(" On failure", wire_name(&u.failure_action))
+            .field(" Monitoring period", fmt_duration(u.monitor))
+            .field(" Max failure ratio", u.max_failure_ratio.to_string())
+            .field(" Order", wire_name(&u.order));
+    }
     if spec.task.force_update > 0 {
         d.field("Force update", spec.task.force_update.to_string());
     }
@@ -91,6 +122,7 @@ mod tests {
             started_at: T0,
             completed_at: None,
             message: "update in progress".into(),
+            spec_version: 0,
         });
         let tasks = vec![
             task(&s, 1, TaskState::Running, TaskState::Running),
@@ -120,6 +152,16 @@ Restart policy:
 Update config:
  Parallelism:         1
  Delay:               0s
+ On failure:          pause
+ Monitoring period:   5s
+ Max failure ratio:   0
+ Order:               stop-first
+Rollback config:
+ Parallelism:         1
+ Delay:               0s
+ On failure:          pause
+ Monitoring period:   5s
+ Max failure ratio:   0
  Order:               stop-first
 Created:              Less than a second ago
 Updated:              Less than a second ago

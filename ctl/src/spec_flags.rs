@@ -4,12 +4,13 @@
 //! given changes nothing.
 
 use crate::kv::{parse_keys, parse_opt_duration, parse_pairs};
+use crate::mount_flag::parse_mounts;
 use crate::service_flags::{CreateArgs, TemplateFlags, UpdateArgs};
 use anyhow::{Result, bail};
 use shoal_api::validate::validate_service_spec;
 use shoal_api::{
-    ContainerSpec, RestartCondition, ServiceMode, ServiceSpec, TaskTemplate, UpdateOrder,
-    default_stop_grace,
+    ContainerSpec, FailureAction, Mount, RestartCondition, ServiceMode, ServiceSpec, TaskTemplate,
+    UpdateConfig, UpdateOrder, default_stop_grace,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,14 +28,55 @@ pub struct SpecChanges {
     pub labels_add: Vec<(String, String)>,
     pub container_labels_rm: Vec<String>,
     pub container_labels_add: Vec<(String, String)>,
-    pub update_parallelism: Option<u64>,
-    pub update_delay: Option<Duration>,
-    pub update_order: Option<UpdateOrder>,
+    pub mounts_rm: Vec<String>,
+    pub mounts_add: Vec<Mount>,
+    pub update: RolloutChanges,
+    pub rollback: RolloutChanges,
     pub restart_condition: Option<RestartCondition>,
     pub restart_delay: Option<Duration>,
+    pub restart_max_attempts: Option<u64>,
+    pub restart_window: Option<Duration>,
     pub stop_grace_period: Option<Duration>,
+    pub stop_signal: Option<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub hostname: Option<String>,
     /// Bump `spec.task.force_update` so every task is replaced.
     pub force: bool,
+}
+
+/// Changes to `spec.update` or `spec.rollback`.
+#[derive(Debug, Default, PartialEq)]
+pub struct RolloutChanges {
+    pub parallelism: Option<u64>,
+    pub delay: Option<Duration>,
+    pub failure_action: Option<FailureAction>,
+    pub monitor: Option<Duration>,
+    pub max_failure_ratio: Option<f64>,
+    pub order: Option<UpdateOrder>,
+}
+
+impl RolloutChanges {
+    fn apply(&self, c: &mut UpdateConfig) {
+        if let Some(v) = self.parallelism {
+            c.parallelism = v;
+        }
+        if let Some(v) = self.delay {
+            c.delay = v;
+        }
+        if let Some(v) = self.failure_action {
+            c.failure_action = v;
+        }
+        if let Some(v) = self.monitor {
+            c.monitor = v;
+        }
+        if let Some(v) = self.max_failure_ratio {
+            c.max_failure_ratio = v;
+        }
+        if let Some(v) = self.order {
+            c.order = v;
+        }
+    }
 }
 
 /// `--replicas` is read as a signed number so a negative one gets this message, not clap's.
@@ -55,11 +97,33 @@ impl TemplateFlags {
         Ok(SpecChanges {
             command: non_empty(&self.command),
             args: non_empty(&self.args),
-            update_parallelism: self.update_parallelism,
-            update_delay: parse_opt_duration("--update-delay", self.update_delay.as_deref())?,
-            update_order: self.update_order.map(Into::into),
+            update: RolloutChanges {
+                parallelism: self.update_parallelism,
+                delay: parse_opt_duration("--update-delay", self.update_delay.as_deref())?,
+                failure_action: self.update_failure_action.map(Into::into),
+                monitor: parse_opt_duration("--update-monitor", self.update_monitor.as_deref())?,
+                max_failure_ratio: self.update_max_failure_ratio,
+                order: self.update_order.map(Into::into),
+            },
+            rollback: RolloutChanges {
+                parallelism: self.rollback_parallelism,
+                delay: parse_opt_duration("--rollback-delay", self.rollback_delay.as_deref())?,
+                failure_action: self.rollback_failure_action.map(Into::into),
+                monitor: parse_opt_duration(
+                    "--rollback-monitor",
+                    self.rollback_monitor.as_deref(),
+                )?,
+                max_failure_ratio: self.rollback_max_failure_ratio,
+                order: self.rollback_order.map(Into::into),
+            },
             restart_condition: self.restart_condition.map(Into::into),
             restart_delay: parse_opt_duration("--restart-delay", self.restart_delay.as_deref())?,
+            restart_max_attempts: self.restart_max_attempts,
+            restart_window: parse_opt_duration("--restart-window", self.restart_window.as_deref())?,
+            stop_signal: self.stop_signal.clone(),
+            user: self.user.clone(),
+            workdir: self.workdir.clone(),
+            hostname: self.hostname.clone(),
             stop_grace_period: parse_opt_duration(
                 "--stop-grace-period",
                 self.stop_grace_period.as_deref(),
@@ -76,6 +140,7 @@ impl SpecChanges {
             env_add: parse_pairs("--env", &args.env)?,
             labels_add: parse_pairs("--label", &args.labels)?,
             container_labels_add: parse_pairs("--container-label", &args.container_labels)?,
+            mounts_add: parse_mounts("--mount", &args.mounts)?,
             ..args.template.changes()?
         })
     }
@@ -90,6 +155,8 @@ impl SpecChanges {
             labels_add: parse_pairs("--label-add", &args.label_add)?,
             container_labels_rm: parse_keys("--container-label-rm", &args.container_label_rm)?,
             container_labels_add: parse_pairs("--container-label-add", &args.container_label_add)?,
+            mounts_rm: args.mount_rm.clone(),
+            mounts_add: parse_mounts("--mount-add", &args.mount_add)?,
             force: args.force,
             ..args.template.changes()?
         })
@@ -116,6 +183,25 @@ impl SpecChanges {
         if let Some(grace) = self.stop_grace_period {
             c.stop_grace_period = grace;
         }
+        for (field, value) in [
+            (&mut c.stop_signal, &self.stop_signal),
+            (&mut c.user, &self.user),
+            (&mut c.workdir, &self.workdir),
+            (&mut c.hostname, &self.hostname),
+        ] {
+            if let Some(v) = value {
+                *field = v.clone();
+            }
+        }
+        // Mounts are keyed by target: removals first, an added target replaces the old one.
+        let gone = |m: &Mount| {
+            self.mounts_rm
+                .iter()
+                .any(|t| t.trim_end_matches('/') == m.target.trim_end_matches('/'))
+                || self.mounts_add.iter().any(|a| a.target == m.target)
+        };
+        c.mounts.retain(|m| !gone(m));
+        c.mounts.extend(self.mounts_add.iter().cloned());
         edit_map(&mut spec.labels, &self.labels_rm, &self.labels_add);
         if let Some(replicas) = self.replicas {
             spec.mode = ServiceMode::Replicated { replicas };
@@ -127,16 +213,14 @@ impl SpecChanges {
         if let Some(delay) = self.restart_delay {
             restart.delay = delay;
         }
-        let update = &mut spec.update;
-        if let Some(parallelism) = self.update_parallelism {
-            update.parallelism = parallelism;
+        if let Some(n) = self.restart_max_attempts {
+            restart.max_attempts = n;
         }
-        if let Some(delay) = self.update_delay {
-            update.delay = delay;
+        if let Some(window) = self.restart_window {
+            restart.window = window;
         }
-        if let Some(order) = self.update_order {
-            update.order = order;
-        }
+        self.update.apply(&mut spec.update);
+        self.rollback.apply(&mut spec.rollback);
         if self.force {
             spec.task.force_update += 1;
         }
@@ -181,6 +265,7 @@ pub fn new_spec(args: &CreateArgs) -> Result<ServiceSpec> {
         },
         mode: ServiceMode::default(),
         update: Default::default(),
+        rollback: Default::default(),
     };
     SpecChanges::from_create(args)?.apply(&mut spec);
     validate_service_spec(&spec)?;
@@ -332,6 +417,81 @@ mod tests {
         assert_eq!(after.task.container.args, ["-x"]);
         assert_eq!(after.task.force_update, 1);
         assert_eq!(update(&after, "web --force").unwrap().task.force_update, 2);
+    }
+
+    #[test]
+    fn rollout_restart_and_container_flags_fill_their_fields() {
+        let spec = create(
+            "--name web --image x --update-failure-action rollback --update-monitor 2s \
+             --update-max-failure-ratio 0.25 --rollback-parallelism 0 --rollback-delay 1s \
+             --rollback-failure-action continue --rollback-monitor 3s \
+             --rollback-max-failure-ratio 0.5 --rollback-order start-first \
+             --restart-max-attempts 2 --restart-window 1m --stop-signal SIGUSR1 \
+             -u 1000:1000 --workdir /srv --hostname box \
+             --mount type=bind,src=/tmp,dst=/out --mount type=volume,src=v,dst=/data,ro",
+        )
+        .unwrap();
+        let u = &spec.update;
+        assert_eq!(u.failure_action, FailureAction::Rollback);
+        assert_eq!(u.monitor, Duration::from_secs(2));
+        assert_eq!(u.max_failure_ratio, 0.25);
+        assert_eq!(
+            u.parallelism, 1,
+            "untouched fields keep SwarmKit's defaults"
+        );
+        let r = &spec.rollback;
+        assert_eq!(
+            (r.parallelism, r.delay, r.failure_action, r.monitor, r.order),
+            (
+                0,
+                Duration::from_secs(1),
+                FailureAction::Continue,
+                Duration::from_secs(3),
+                UpdateOrder::StartFirst
+            )
+        );
+        assert_eq!(r.max_failure_ratio, 0.5);
+        assert_eq!(spec.task.restart.max_attempts, 2);
+        assert_eq!(spec.task.restart.window, Duration::from_secs(60));
+        let c = &spec.task.container;
+        assert_eq!(
+            (&*c.stop_signal, &*c.user, &*c.workdir, &*c.hostname),
+            ("SIGUSR1", "1000:1000", "/srv", "box")
+        );
+        assert_eq!(c.mounts.len(), 2);
+        assert!(c.mounts[1].readonly);
+
+        let after = update(
+            &spec,
+            "web --mount-rm /data --mount-add type=bind,src=/var,dst=/out --user 0",
+        )
+        .unwrap();
+        let c = &after.task.container;
+        assert_eq!(c.mounts.len(), 1);
+        assert_eq!(c.mounts[0].source, "/var");
+        assert_eq!(c.user, "0");
+    }
+
+    #[test]
+    fn bad_rollout_values_are_refused_with_their_field() {
+        let e = create("--name web --image x --rollback-failure-action rollback").unwrap_err();
+        assert!(
+            e.to_string().starts_with("spec.rollback.failure_action: "),
+            "{e}"
+        );
+        let e = create("--name web --image x --update-max-failure-ratio 2").unwrap_err();
+        assert!(
+            e.to_string().starts_with("spec.update.max_failure_ratio: "),
+            "{e}"
+        );
+        let e = create("--name web --image x --mount type=bind,src=rel,dst=/x").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("spec.task.container.mounts[0].source: "),
+            "{e}"
+        );
+        let e = create("--name web --image x --restart-window soon").unwrap_err();
+        assert!(e.to_string().starts_with("--restart-window: "), "{e}");
     }
 
     #[test]

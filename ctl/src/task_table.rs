@@ -7,7 +7,7 @@ use crate::output::{capitalize, decapitalize, short_id, truncate};
 use crate::reltime::ago;
 use crate::table::Table;
 use anyhow::Result;
-use shoal_api::{Node, Task, TaskStatus, Timestamp};
+use shoal_api::{Node, Restart, Task, TaskState, TaskStatus, Timestamp};
 use std::collections::HashMap;
 
 /// Errors are cut to this many characters so the table stays on one line.
@@ -36,6 +36,22 @@ pub fn current_state(status: &TaskStatus, now: Timestamp) -> String {
         capitalize(status.state.as_str()),
         decapitalize(&ago(status.timestamp, now))
     )
+}
+
+/// The task's error; for a task its restart policy will not replace, why first (the slot
+/// stays down).
+pub fn error_cell(t: &Task, now: Timestamp) -> String {
+    if t.desired_state == TaskState::Running
+        && t.status.state.is_terminal()
+        && let Restart::Never(why) = t.spec.restart.verdict(t, now)
+    {
+        return if t.status.err.is_empty() {
+            why
+        } else {
+            format!("{why}; {}", t.status.err)
+        };
+    }
+    t.status.err.clone()
 }
 
 /// Tasks in display order: by service, then slot, then newest first.
@@ -79,7 +95,7 @@ pub fn render_tasks(tasks: &[Task], nodes: &NodeNames, now: Timestamp) -> String
             node,
             capitalize(t.desired_state.as_str()),
             current_state(&t.status, now),
-            truncate(&t.status.err, ERROR_WIDTH),
+            truncate(&error_cell(t, now), ERROR_WIDTH),
         ]);
     }
     table.render()
@@ -115,6 +131,22 @@ bbbbbbbbbbbb   \\_ web.1   nginx:1   gone     Shutdown        Failed 2 minutes a
 cccccccccccc   web.2      nginx:1            Running         Pending 2 minutes ago
 ";
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn a_slot_out_of_restart_attempts_says_why() {
+        let mut svc = service("web", 1);
+        svc.spec.task.restart.max_attempts = 2;
+        let mut t = task(&svc, 1, TaskState::Running, TaskState::Failed);
+        t.status.err = "task: non-zero exit (1)".into();
+        assert_eq!(error_cell(&t, T0), "task: non-zero exit (1)");
+        t.restarts = vec![T0, T0];
+        assert_eq!(
+            error_cell(&t, T0),
+            "restart policy: 2 of 2 attempts used; task: non-zero exit (1)"
+        );
+        t.desired_state = TaskState::Shutdown;
+        assert_eq!(error_cell(&t, T0), "task: non-zero exit (1)");
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn spec(replicas: u64) -> ServiceSpec {
         },
         mode: ServiceMode::Replicated { replicas },
         update: Default::default(),
+        rollback: Default::default(),
     }
 }
 
@@ -83,6 +84,8 @@ async fn service_becomes_placed_tasks_and_scale_down_is_reaped() {
             id: id.clone(),
             meta: Meta::default(),
             spec: spec(4),
+            spec_version: 0,
+            rolled_back: false,
             previous_spec: None,
             update_status: None,
         })])

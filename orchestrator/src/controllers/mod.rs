@@ -6,6 +6,7 @@ pub mod driver;
 pub mod orchestrator;
 pub mod reaper;
 pub mod replicated;
+pub mod rollout;
 pub mod scheduler;
 mod task_factory;
 

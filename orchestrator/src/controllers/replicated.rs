@@ -1,6 +1,7 @@
 //! The replicated-service planner: keeps one live task per slot `1..=replicas`, replaces
-//! tasks that stopped (per restart policy, after its delay) and rolls slots to a new spec
-//! within the update parallelism. Pure: it sees a service, its tasks and a view of the nodes.
+//! tasks that stopped (per restart policy: condition, delay, max attempts within a window)
+//! and rolls slots to a new spec within the update (or rollback) config; `rollout` decides
+//! when failures pause or roll back the rollout and when it is complete. Pure: it sees a service, its tasks and a view of the nodes.
 //! A task on a node that is down (or gone) is replaced at once; when the node comes back, its
 //! agent finds the old task desired `shutdown` and stops it, so no slot runs twice.
 //!
@@ -10,12 +11,10 @@
 //! new one runs.
 
 use super::driver::Plan;
+use super::rollout::{Rollout, decide, observe};
 use super::task_factory::new_task;
 use crate::store::Action;
-use shoal_api::{
-    NodeId, RestartCondition, Service, ServiceId, Task, TaskState, Timestamp, UpdateOrder,
-    UpdateState, UpdateStatus,
-};
+use shoal_api::{NodeId, Restart, Service, ServiceId, Task, TaskState, Timestamp, UpdateOrder};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the planner knows of nodes: live tasks on each (scale-down prefers busier nodes) and
@@ -134,10 +133,12 @@ pub fn plan_service(
         slot += 1;
     }
 
-    let update = &service.spec.update;
+    let rollout = Rollout::of(service);
+    let update = rollout.config;
     let spec = &service.spec.task;
     let mut candidates = Vec::new();
     let mut in_flight = 0usize;
+    let mut restarting_outdated = false;
     let mut last_running_new: Option<Timestamp> = None;
     for slot in &keep {
         let tasks = &slots[slot];
@@ -147,12 +148,28 @@ pub fn plan_service(
         let new_spec = &cur.spec == spec;
 
         if cur.desired_state == TaskState::Running && cur.status.state.is_terminal() {
-            restart(service, cur, now, &mut plan);
+            // A restart of an outdated slot brings it to the new spec: part of the rollout.
+            match cur.spec.restart.verdict(cur, now) {
+                Restart::Now => {
+                    let restarts = spec.restart.next_restarts(cur, new_spec, now);
+                    replace(service, cur, TaskState::Running, restarts, now, &mut plan);
+                    in_flight += usize::from(!new_spec);
+                    restarting_outdated |= !new_spec;
+                }
+                Restart::At(due) => {
+                    plan.wake_at = earliest(plan.wake_at, due);
+                    in_flight += usize::from(!new_spec);
+                    restarting_outdated |= !new_spec;
+                }
+                // Down for good under its own spec; a new spec still replaces it.
+                Restart::Never(_) if !new_spec => candidates.push(cur),
+                Restart::Never(_) => {}
+            }
             continue;
         }
         if nodes.is_lost(cur) {
             // Its node is down or drained: replace it now, whatever the restart policy says.
-            replace(service, cur, TaskState::Running, now, &mut plan);
+            replace(service, cur, TaskState::Running, Vec::new(), now, &mut plan);
             continue;
         }
         if cur.desired_state == TaskState::Ready {
@@ -184,8 +201,33 @@ pub fn plan_service(
         }
     }
 
+    // Where the rollout stands: failures may pause it or roll it back.
+    let outdated_slots: Vec<u64> = candidates.iter().map(|t| t.slot).collect();
+    let observed = observe(service, &rollout, tasks, &outdated_slots);
+    let step = decide(
+        service,
+        &rollout,
+        &observed,
+        !candidates.is_empty() || restarting_outdated,
+        in_flight > 0,
+        now,
+    );
+    if step.rollback {
+        // Everything else is planned again against the restored spec.
+        return Plan {
+            actions: vec![Action::RollbackService {
+                id: service.id.clone(),
+                expected_spec_version: Some(service.spec_version),
+                status: step.status,
+            }],
+            wake_at: None,
+        };
+    }
+
     // Rolling update of the slots still on an old spec.
-    let mut budget = if update.parallelism == 0 {
+    let mut budget = if step.hold || rollout.paused() {
+        0
+    } else if update.parallelism == 0 {
         usize::MAX
     } else {
         (update.parallelism as usize).saturating_sub(in_flight)
@@ -195,11 +237,16 @@ pub fn plan_service(
         && now < t.plus(update.delay)
     {
         budget = 0;
-        plan.wake_at = Some(t.plus(update.delay));
+        plan.wake_at = earliest(plan.wake_at, t.plus(update.delay));
     }
     for old in candidates.iter().take(budget) {
         match update.order {
-            UpdateOrder::StopFirst => replace(service, old, TaskState::Ready, now, &mut plan),
+            _ if old.status.state.is_terminal() => {
+                replace(service, old, TaskState::Running, Vec::new(), now, &mut plan)
+            }
+            UpdateOrder::StopFirst => {
+                replace(service, old, TaskState::Ready, Vec::new(), now, &mut plan)
+            }
             UpdateOrder::StartFirst => {
                 plan.actions.push(Action::CreateTask(new_task(
                     service,
@@ -210,14 +257,20 @@ pub fn plan_service(
             }
         }
     }
-    update_status(
-        service,
-        !candidates.is_empty(),
-        in_flight > 0,
-        now,
-        &mut plan,
-    );
+    if let Some(wake) = step.wake_at {
+        plan.wake_at = earliest(plan.wake_at, wake);
+    }
+    if let Some(status) = step.status {
+        plan.actions.push(Action::SetServiceUpdateStatus {
+            id: service.id.clone(),
+            status,
+        });
+    }
     plan
+}
+
+fn earliest(a: Option<Timestamp>, b: Timestamp) -> Option<Timestamp> {
+    Some(a.map_or(b, |a| a.min(b)))
 }
 
 /// The newest live task of a slot.
@@ -230,62 +283,19 @@ fn current<'a>(tasks: &[&'a Task]) -> &'a Task {
         .unwrap_or(tasks[tasks.len() - 1])
 }
 
-fn restart(service: &Service, old: &Task, now: Timestamp, plan: &mut Plan) {
-    let policy = &old.spec.restart;
-    let failed = old.status.state != TaskState::Complete;
-    let wanted = match policy.condition {
-        RestartCondition::Any => true,
-        RestartCondition::OnFailure => failed,
-        RestartCondition::None => false,
-    };
-    if !wanted {
-        return;
-    }
-    let due = old.status.timestamp.plus(policy.delay);
-    if now < due {
-        plan.wake_at = Some(plan.wake_at.map_or(due, |w| w.min(due)));
-        return;
-    }
-    replace(service, old, TaskState::Running, now, plan);
-}
-
 /// Retires `old` and puts a new task from the service's current spec in its slot, desired
-/// `desired` (`running`, or `ready` for a stop-first update).
-fn replace(service: &Service, old: &Task, desired: TaskState, now: Timestamp, plan: &mut Plan) {
-    plan.actions.push(set_desired(old, TaskState::Shutdown));
-    plan.actions.push(Action::CreateTask(new_task(
-        service, old.slot, desired, now,
-    )));
-}
-
-fn update_status(
+/// `desired` (`running`, or `ready` for a stop-first update). `restarts` is the slot's
+/// restart record when this is a restart.
+fn replace(
     service: &Service,
-    outdated: bool,
-    in_flight: bool,
+    old: &Task,
+    desired: TaskState,
+    restarts: Vec<Timestamp>,
     now: Timestamp,
     plan: &mut Plan,
 ) {
-    let state = service.update_status.as_ref().map(|s| s.state);
-    let status = if outdated && state != Some(UpdateState::Updating) {
-        UpdateStatus {
-            state: UpdateState::Updating,
-            started_at: now,
-            completed_at: None,
-            message: "update in progress".into(),
-        }
-    } else if !outdated && !in_flight && state == Some(UpdateState::Updating) {
-        let started_at = service.update_status.as_ref().map_or(now, |s| s.started_at);
-        UpdateStatus {
-            state: UpdateState::Completed,
-            started_at,
-            completed_at: Some(now),
-            message: "update completed".into(),
-        }
-    } else {
-        return;
-    };
-    plan.actions.push(Action::SetServiceUpdateStatus {
-        id: service.id.clone(),
-        status,
-    });
+    plan.actions.push(set_desired(old, TaskState::Shutdown));
+    let mut task = new_task(service, old.slot, desired, now);
+    task.restarts = restarts;
+    plan.actions.push(Action::CreateTask(task));
 }

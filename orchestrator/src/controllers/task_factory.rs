@@ -16,5 +16,6 @@ pub fn new_task(service: &Service, slot: u64, desired: TaskState, now: Timestamp
             timestamp: now,
             ..TaskStatus::new(TaskState::New, "created")
         },
+        restarts: Vec::new(),
     }
 }

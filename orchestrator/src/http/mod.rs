@@ -83,6 +83,7 @@ fn routes(state: AppState) -> Router {
                 .post(services::update)
                 .delete(services::delete),
         )
+        .route("/v1/services/{id}/rollback", post(services::rollback))
         .route("/v1/tasks", get(tasks::list))
         .route("/v1/tasks/{id}", get(tasks::get))
         .route("/v1/ca", get(ca::root))

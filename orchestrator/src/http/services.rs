@@ -1,4 +1,4 @@
-//! `/v1/services`: create, list, get, update (with the version read), delete.
+//! `/v1/services`: create, list, get, update (with the version read), roll back, delete.
 
 use super::AppState;
 use super::error::ApiError;
@@ -48,6 +48,8 @@ pub async fn create(
             id: id.clone(),
             meta: Meta::default(),
             spec,
+            spec_version: 0,
+            rolled_back: false,
             previous_spec: None,
             update_status: None,
         })])
@@ -68,6 +70,29 @@ pub async fn update(
             id: current.id.clone(),
             version: req.version,
             spec: req.spec,
+        }])
+        .await?;
+    find(&st, current.id.as_str()).map(Json)
+}
+
+/// `POST /v1/services/{id}/rollback`: back to the previous spec; the orchestrator rolls the
+/// tasks with the rollback config.
+pub async fn rollback(
+    State(st): State<AppState>,
+    Path(r): Path<String>,
+) -> Result<Json<Service>, ApiError> {
+    let current = find(&st, &r)?;
+    if current.previous_spec.is_none() {
+        return Err(ApiError::bad_request(format!(
+            "service {} has no previous spec to roll back to",
+            current.spec.name
+        )));
+    }
+    st.writer
+        .write(vec![Action::RollbackService {
+            id: current.id.clone(),
+            expected_spec_version: Some(current.spec_version),
+            status: None,
         }])
         .await?;
     find(&st, current.id.as_str()).map(Json)

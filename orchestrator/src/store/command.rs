@@ -50,7 +50,7 @@ pub enum Action {
         token: String,
     },
 
-    // --- services (user writes spec; orchestrator writes update_status) ---
+    // --- services (user writes spec, or rolls it back; orchestrator writes update_status) ---
     CreateService(Service),
     UpdateServiceSpec {
         id: ServiceId,
@@ -60,6 +60,16 @@ pub enum Action {
     SetServiceUpdateStatus {
         id: ServiceId,
         status: UpdateStatus,
+    },
+    /// Back to `previous_spec` (which is then cleared): the user's `service rollback`, or the
+    /// orchestrator's automatic one, which names the `spec_version` it read and sets the
+    /// rollout status in the same step.
+    RollbackService {
+        id: ServiceId,
+        #[serde(default)]
+        expected_spec_version: Option<u64>,
+        #[serde(default)]
+        status: Option<UpdateStatus>,
     },
     DeleteService {
         id: ServiceId,

@@ -147,6 +147,7 @@ impl State {
                 }
                 let mut s = s.clone();
                 s.meta = created;
+                s.spec_version = 1;
                 undo.push(Undo::Service(s.id.clone(), None));
                 self.services.insert(s.id.clone(), s.clone());
                 Change::Created(Object::Service(s))
@@ -165,6 +166,8 @@ impl State {
                 undo.push(Undo::Service(id.clone(), Some(s.clone())));
                 if s.spec != *spec {
                     s.previous_spec = Some(std::mem::replace(&mut s.spec, spec.clone()));
+                    s.spec_version += 1;
+                    s.rolled_back = false;
                 }
                 touch(&mut s.meta);
                 Change::Updated(Object::Service(s.clone()))
@@ -173,6 +176,48 @@ impl State {
                 let s = get_mut(&mut self.services, "service", id)?;
                 undo.push(Undo::Service(id.clone(), Some(s.clone())));
                 s.update_status = Some(status.clone());
+                touch(&mut s.meta);
+                Change::Updated(Object::Service(s.clone()))
+            }
+            Action::RollbackService {
+                id,
+                expected_spec_version,
+                status,
+            } => {
+                let s = get_mut(&mut self.services, "service", id)?;
+                if let Some(v) = expected_spec_version
+                    && *v != s.spec_version
+                {
+                    return Err(StoreError::VersionMismatch {
+                        kind: "service spec".into(),
+                        id: id.to_string(),
+                        expected: *v,
+                        actual: s.spec_version,
+                    });
+                }
+                let Some(previous) = s.previous_spec.clone() else {
+                    return Err(StoreError::Invalid(format!(
+                        "service {} has no previous spec to roll back to",
+                        s.spec.name
+                    )));
+                };
+                if let Some(other) = self.service_by_name(&previous.name)
+                    && &other.id != id
+                {
+                    return Err(StoreError::AlreadyExists(format!(
+                        "a service named {:?} already exists",
+                        previous.name
+                    )));
+                }
+                let s = get_mut(&mut self.services, "service", id)?;
+                undo.push(Undo::Service(id.clone(), Some(s.clone())));
+                s.spec = previous;
+                s.previous_spec = None;
+                s.spec_version += 1;
+                s.rolled_back = true;
+                if let Some(status) = status {
+                    s.update_status = Some(status.clone());
+                }
                 touch(&mut s.meta);
                 Change::Updated(Object::Service(s.clone()))
             }
@@ -230,6 +275,7 @@ impl State {
                     err: String::new(),
                     container_id: None,
                     exit_code: None,
+                    started_at: None,
                 };
                 touch(&mut t.meta);
                 Change::Updated(Object::Task(t.clone()))

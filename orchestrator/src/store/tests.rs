@@ -16,6 +16,7 @@ fn spec(name: &str) -> ServiceSpec {
         },
         mode: ServiceMode::Replicated { replicas: 1 },
         update: Default::default(),
+        rollback: Default::default(),
     }
 }
 
@@ -24,6 +25,8 @@ fn service(id: &str, name: &str) -> Service {
         id: ServiceId::from(id),
         meta: Meta::default(),
         spec: spec(name),
+        spec_version: 0,
+        rolled_back: false,
         previous_spec: None,
         update_status: None,
     }
@@ -40,6 +43,7 @@ fn task(id: &str, service: &str) -> Task {
         spec: spec("web").task,
         desired_state: TaskState::Running,
         status: TaskStatus::new(TaskState::New, ""),
+        restarts: Vec::new(),
     }
 }
 

@@ -22,7 +22,10 @@ pub fn service(name: &str, image: &str, replicas: u64) -> Service {
             },
             mode: ServiceMode::Replicated { replicas },
             update: Default::default(),
+            rollback: Default::default(),
         },
+        spec_version: 0,
+        rolled_back: false,
         previous_spec: None,
         update_status: None,
     }
@@ -46,6 +49,7 @@ pub fn task(s: &Service, slot: u64, state: TaskState, node: Option<&str>) -> Tas
             timestamp: T0,
             ..TaskStatus::new(state, "")
         },
+        restarts: Vec::new(),
     }
 }
 

@@ -3,4 +3,6 @@
 mod fixtures;
 mod reaper_plan;
 mod replicated_plan;
+mod rollout_invariants;
+mod rollout_plan;
 mod scheduler_plan;

@@ -213,6 +213,7 @@ fn update_waits_for_in_flight_slots_then_completes() {
         started_at: T0,
         completed_at: None,
         message: String::new(),
+        spec_version: 0,
     });
     let mut prev = task(&old, 1, TaskState::Shutdown, Some("n"));
     prev.desired_state = TaskState::Shutdown;
@@ -246,12 +247,18 @@ fn update_waits_for_in_flight_slots_then_completes() {
     let mut other_old = other.clone();
     other_old.desired_state = TaskState::Shutdown;
     other_old.status.state = TaskState::Shutdown;
+    other_new.status.started_at = Some(T0.plus(Duration::from_secs(3)));
+    let all = [&prev, &fresh, &other_old, &other_new];
+    // Every slot runs the new spec: complete once the last new task ran the monitor period.
+    let monitoring = plan_service(&s.id, Some(&s), &all, &NodeView::default(), T0);
+    assert!(monitoring.actions.is_empty(), "{:?}", monitoring.actions);
+    assert_eq!(monitoring.wake_at, Some(T0.plus(Duration::from_secs(8))));
     let done = plan_service(
         &s.id,
         Some(&s),
-        &[&prev, &fresh, &other_old, &other_new],
+        &all,
         &NodeView::default(),
-        T0,
+        T0.plus(Duration::from_secs(8)),
     );
     assert!(done.actions.iter().any(|a| matches!(
         a,

@@ -1,6 +1,9 @@
 //! Spec validation shared by the CLI (early, friendly errors) and the server (the gate before
 //! anything is stored). Each error names the field that is wrong.
 
+mod container;
+mod rollout;
+
 use crate::service::{ServiceMode, ServiceSpec};
 use thiserror::Error;
 
@@ -127,12 +130,17 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
             "stop_grace_period must be at most 1h",
         ));
     }
+    container::validate_container(c)?;
+    rollout::validate_restart(&spec.task.restart)?;
+    rollout::validate_update_config("update", &spec.update)?;
+    rollout::validate_update_config("rollback", &spec.rollback)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::container::*;
     use crate::service::*;
 
     fn spec(name: &str, image: &str) -> ServiceSpec {
@@ -149,6 +157,7 @@ mod tests {
             },
             mode: ServiceMode::Replicated { replicas: 1 },
             update: Default::default(),
+            rollback: Default::default(),
         }
     }
 
