@@ -209,6 +209,15 @@ pub fn anonymous_client_config(ca_pem: &str) -> Result<ClientConfig, TlsError> {
         .with_no_client_auth())
 }
 
+/// A client that trusts no server at all: for HTTP clients that only ever speak plain HTTP on
+/// a unix socket, so they never look for the system's CA certificates (images have none).
+pub fn trust_nothing_config() -> Result<ClientConfig, TlsError> {
+    Ok(ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(RootCertStore::empty())
+        .with_no_client_auth())
+}
+
 /// A client that trusts any server: only for fetching the CA certificate a joiner then checks
 /// against the digest in its token before it sends anything secret.
 pub fn unverified_client_config() -> Result<ClientConfig, TlsError> {

@@ -16,7 +16,10 @@ impl Api {
             bail!("the bench talks to a manager's control socket: use unix:///path/control.sock");
         };
         Ok(Api {
-            http: reqwest::Client::builder().unix_socket(path).build()?,
+            http: reqwest::Client::builder()
+                .unix_socket(path)
+                .tls_backend_preconfigured(shoal_api::tls::trust_nothing_config()?)
+                .build()?,
             base: "http://localhost".into(),
         })
     }

@@ -110,7 +110,11 @@ impl Client {
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("shoalctl/", env!("CARGO_PKG_VERSION")));
         match &endpoint {
-            Endpoint::Unix(path) => builder = builder.unix_socket(path.as_path()),
+            Endpoint::Unix(path) => {
+                builder = builder
+                    .unix_socket(path.as_path())
+                    .tls_backend_preconfigured(shoal_api::tls::trust_nothing_config()?)
+            }
             Endpoint::Https(_) => {
                 let dir = tls_dir.ok_or_else(|| {
                     anyhow!(

@@ -1,16 +1,26 @@
 #!/bin/sh
-# Starts shoald in a container. On an empty data dir with SHOAL_JOIN=host:port set, it asks
-# that manager for the SHOAL_ROLE (worker|manager) join token and joins; otherwise it creates
-# a cluster, or resumes the one in its data dir.
+# Starts shoald in a container. With SHOAL_JOIN=host:port set on an empty data dir, it waits
+# for the SHOAL_ROLE (worker|manager) join token in /tokens (written there by the first
+# manager) and joins; otherwise it creates a cluster, or resumes the one in its data dir. The
+# first manager (SHOAL_JOIN unset) writes the cluster's join tokens to /tokens once it serves.
 set -eu
 data=/var/lib/shoal
 name=$(hostname)
 set -- --data-dir "$data" --listen-addr 0.0.0.0:4242 --advertise-addr "$name:4242" --hostname "$name"
+if [ -z "${SHOAL_JOIN:-}" ] && [ -d /tokens ]; then
+  (
+    for role in worker manager; do
+      until shoalctl -H "unix://$data/control.sock" cluster join-token -q "$role" >"/tokens/$role.tmp" 2>/dev/null; do
+        sleep 1
+      done
+      mv "/tokens/$role.tmp" "/tokens/$role"
+    done
+  ) &
+fi
 if [ ! -f "$data/node.json" ] && [ -n "${SHOAL_JOIN:-}" ]; then
-  echo "waiting for $SHOAL_JOIN to hand out the ${SHOAL_ROLE:-worker} token"
-  until token=$(shoalctl -H "http://$SHOAL_JOIN" cluster join-token -q "${SHOAL_ROLE:-worker}" 2>/dev/null); do
-    sleep 1
-  done
-  set -- "$@" --join-addr "$SHOAL_JOIN" --join-token "$token"
+  role=${SHOAL_ROLE:-worker}
+  echo "waiting for the $role join token in /tokens/$role"
+  until [ -s "/tokens/$role" ]; do sleep 1; done
+  set -- "$@" --join-addr "$SHOAL_JOIN" --join-token "$(cat "/tokens/$role")"
 fi
 exec shoald "$@"
