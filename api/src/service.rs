@@ -50,15 +50,56 @@ impl ServiceSpec {
     pub fn replicas(&self) -> Option<u64> {
         match self.mode {
             ServiceMode::Replicated { replicas } => Some(replicas),
+            _ => None,
         }
     }
 }
 
-/// How many tasks a service runs. Global and job modes come with the service lifecycle work.
+/// How many tasks a service runs, and whether they run for good or to completion.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ServiceMode {
+    /// `replicas` tasks, each kept running in its slot.
     Replicated { replicas: u64 },
+    /// One task on every eligible node, following nodes as they join, drain or leave.
+    Global {},
+    /// `total_completions` successful runs, at most `max_concurrent` at a time.
+    ReplicatedJob {
+        #[serde(default = "one")]
+        max_concurrent: u64,
+        /// Defaults to `max_concurrent`.
+        #[serde(default)]
+        total_completions: Option<u64>,
+    },
+    /// One run to completion on every eligible node.
+    GlobalJob {},
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl ServiceMode {
+    pub fn is_job(&self) -> bool {
+        matches!(
+            self,
+            ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob {}
+        )
+    }
+
+    pub fn is_global(&self) -> bool {
+        matches!(self, ServiceMode::Global {} | ServiceMode::GlobalJob {})
+    }
+
+    /// The name users type: `replicated`, `global`, `replicated-job`, `global-job`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ServiceMode::Replicated { .. } => "replicated",
+            ServiceMode::Global {} => "global",
+            ServiceMode::ReplicatedJob { .. } => "replicated-job",
+            ServiceMode::GlobalJob {} => "global-job",
+        }
+    }
 }
 
 impl Default for ServiceMode {

@@ -98,7 +98,7 @@ pub struct Task {
     pub meta: Meta,
     pub service_id: ServiceId,
     pub service_name: String,
-    /// Replica slot, from 1.
+    /// Replica slot, from 1; 0 for the tasks of global services (one per node).
     pub slot: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<NodeId>,
@@ -113,7 +113,11 @@ pub struct Task {
 
 impl Task {
     /// `<service>.<slot>.<task-id>`, the container name of DESIGN §2.
+    /// Global tasks (slot 0) are named after their node instead.
     pub fn container_name(&self) -> String {
-        format!("{}.{}.{}", self.service_name, self.slot, self.id)
+        match (&self.node_id, self.slot) {
+            (Some(node), 0) => format!("{}.{}.{}", self.service_name, node, self.id),
+            _ => format!("{}.{}.{}", self.service_name, self.slot, self.id),
+        }
     }
 }

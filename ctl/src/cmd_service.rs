@@ -158,10 +158,15 @@ async fn scale(ctx: &Ctx, args: &ScaleArgs) -> Result<()> {
     let mut scaled: Vec<Written> = Vec::new();
     let mut failures = Failures::new(targets.len());
     for (name, replicas) in &targets {
-        let set = |spec: &mut shoal_api::ServiceSpec| {
-            spec.mode = ServiceMode::Replicated {
-                replicas: *replicas,
-            };
+        let set = |spec: &mut shoal_api::ServiceSpec| match &mut spec.mode {
+            ServiceMode::ReplicatedJob {
+                total_completions, ..
+            } => *total_completions = Some(*replicas),
+            mode => {
+                *mode = ServiceMode::Replicated {
+                    replicas: *replicas,
+                }
+            }
         };
         match modify_service(&ctx.client, name, set).await {
             Ok(written) => {

@@ -2,7 +2,8 @@
 //! the progress loop: how many slots run the current spec, what is holding the rollout up,
 //! and whether the rollout of our change is still going, done, paused or rolled back.
 
-use shoal_api::{Service, Task, TaskState, UpdateState};
+use shoal_api::{Service, ServiceMode, Task, TaskState, UpdateState};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -13,8 +14,75 @@ pub struct Progress {
     pub converged: bool,
 }
 
-/// Counts the slots that run the service's current task template.
+/// Counts the slots that run the service's current task template (for a global service, the
+/// nodes; for a job, the runs that completed).
 pub fn measure(service: &Service, tasks: &[Task]) -> Progress {
+    match &service.spec.mode {
+        ServiceMode::Replicated { .. } => measure_replicated(service, tasks),
+        ServiceMode::Global {} => measure_global(service, tasks),
+        ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob {} => {
+            measure_job(service, tasks)
+        }
+    }
+}
+
+/// One task per node the orchestrator chose: converged when each of them runs the current
+/// spec and nothing older is still wanted.
+fn measure_global(service: &Service, tasks: &[Task]) -> Progress {
+    let wanted: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| t.service_id == service.id && t.desired_state == TaskState::Running)
+        .collect();
+    let current = wanted.iter().filter(|t| t.spec == service.spec.task);
+    let desired = current.clone().count() as u64;
+    let running = current
+        .filter(|t| t.status.state == TaskState::Running)
+        .count() as u64;
+    Progress {
+        running,
+        desired,
+        converged: running == desired && wanted.len() as u64 == desired,
+    }
+}
+
+/// Runs of the current spec that completed, out of those the job needs.
+fn measure_job(service: &Service, tasks: &[Task]) -> Progress {
+    let mine = tasks
+        .iter()
+        .filter(|t| t.service_id == service.id && t.spec == service.spec.task);
+    let completed: BTreeSet<(u64, Option<&shoal_api::NodeId>)> = mine
+        .clone()
+        .filter(|t| t.status.state == TaskState::Complete)
+        .map(|t| {
+            (
+                t.slot,
+                if t.slot == 0 {
+                    t.node_id.as_ref()
+                } else {
+                    None
+                },
+            )
+        })
+        .collect();
+    let desired = match service.spec.mode {
+        ServiceMode::ReplicatedJob {
+            max_concurrent,
+            total_completions,
+        } => total_completions.unwrap_or(max_concurrent),
+        _ => mine
+            .filter_map(|t| t.node_id.as_ref())
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+    };
+    let running = completed.len() as u64;
+    Progress {
+        running,
+        desired,
+        converged: running >= desired && desired > 0,
+    }
+}
+
+fn measure_replicated(service: &Service, tasks: &[Task]) -> Progress {
     let desired = service.spec.replicas().unwrap_or(0);
     let mine = || tasks.iter().filter(|t| t.service_id == service.id);
     let up_to_date = |t: &&Task| {

@@ -149,9 +149,20 @@ pub struct CreateArgs {
     /// Image to run
     #[arg(long, value_name = "IMAGE")]
     pub image: String,
-    /// Number of tasks [default: 1]
+    /// Number of tasks [default: 1]; for a replicated job, the runs to complete
     #[arg(long, value_name = "K", allow_negative_numbers = true)]
     pub replicas: Option<i64>,
+    /// replicated (K tasks kept running), global (one per node), replicated-job (K runs to
+    /// completion) or global-job (one run per node)
+    #[arg(long, value_name = "MODE", default_value = "replicated",
+          value_parser = ["replicated", "global", "replicated-job", "global-job"])]
+    pub mode: String,
+    /// Replicated job: runs at the same time [default: 1]
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<u64>,
+    /// Replicated job: successful runs to complete [default: --replicas, else --max-concurrent]
+    #[arg(long, value_name = "N")]
+    pub total_completions: Option<u64>,
     /// Environment variable (repeatable)
     #[arg(long = "env", value_name = "K=V")]
     pub env: Vec<String>,

@@ -5,7 +5,7 @@ use crate::details::Details;
 use crate::output::{join_pairs, wire_name};
 use crate::reltime::ago;
 use shoal_api::duration::format as fmt_duration;
-use shoal_api::{Service, Task, TaskState, Timestamp};
+use shoal_api::{Service, ServiceMode, Task, TaskState, Timestamp};
 
 /// Tasks of `service` that are desired to run and do: the left side of `2/3`.
 pub fn running_tasks(service: &Service, tasks: &[Task]) -> usize {
@@ -19,10 +19,19 @@ pub fn running_tasks(service: &Service, tasks: &[Task]) -> usize {
         .count()
 }
 
-/// `running/desired`
+/// `running/desired`; for a global service the desired count is its tasks desired running
+/// (one per eligible node); for jobs, `completed/total`.
 pub fn replicas_cell(service: &Service, tasks: &[Task]) -> String {
-    let desired = service.spec.replicas().unwrap_or(0);
-    format!("{}/{desired}", running_tasks(service, tasks))
+    let p = crate::convergence::measure(service, tasks);
+    match service.spec.mode {
+        ServiceMode::Replicated { .. } => {
+            format!("{}/{}", running_tasks(service, tasks), p.desired)
+        }
+        ServiceMode::Global {} => format!("{}/{} (global)", p.running, p.desired),
+        ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob {} => {
+            format!("{}/{} completed", p.running, p.desired)
+        }
+    }
 }
 
 /// A list shown unambiguously, as JSON (`["sh","-c"]`), or blank when empty.
@@ -52,7 +61,7 @@ pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
     d.field("ID", s.id.as_str())
         .field("Name", spec.name.as_str())
         .field_if("Labels", join_pairs(&spec.labels))
-        .field("Mode", "replicated")
+        .field("Mode", spec.mode.name())
         .field("Replicas", replicas_cell(s, tasks));
     if let Some(u) = &s.update_status {
         d.section("Update status")

@@ -33,6 +33,13 @@ pub async fn modify_service(
         let current: Service = typed(&current_raw)?;
         let mut spec = current.spec.clone();
         change(&mut spec);
+        if current.spec.mode.is_global() && spec.mode != current.spec.mode {
+            anyhow::bail!(
+                "{} is a {} service: it runs one task per node, so it has no replica count",
+                current.spec.name,
+                current.spec.mode.name()
+            );
+        }
         validate_service_spec(&spec)?;
         if spec == current.spec {
             return Ok(Written {

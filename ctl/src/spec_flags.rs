@@ -204,7 +204,12 @@ impl SpecChanges {
         c.mounts.extend(self.mounts_add.iter().cloned());
         edit_map(&mut spec.labels, &self.labels_rm, &self.labels_add);
         if let Some(replicas) = self.replicas {
-            spec.mode = ServiceMode::Replicated { replicas };
+            match &mut spec.mode {
+                ServiceMode::ReplicatedJob {
+                    total_completions, ..
+                } => *total_completions = Some(replicas),
+                mode => *mode = ServiceMode::Replicated { replicas },
+            }
         }
         let restart = &mut spec.task.restart;
         if let Some(condition) = self.restart_condition {
@@ -268,8 +273,38 @@ pub fn new_spec(args: &CreateArgs) -> Result<ServiceSpec> {
         rollback: Default::default(),
     };
     SpecChanges::from_create(args)?.apply(&mut spec);
+    spec.mode = mode_from_flags(args)?;
     validate_service_spec(&spec)?;
     Ok(spec)
+}
+
+/// `--mode` with the flags that go with it; a flag of another mode is an error, not ignored.
+fn mode_from_flags(args: &CreateArgs) -> Result<ServiceMode> {
+    let replicas = parse_replicas(args.replicas)?;
+    let job_flags = args.max_concurrent.is_some() || args.total_completions.is_some();
+    if job_flags && args.mode != "replicated-job" {
+        bail!("--max-concurrent and --total-completions are for --mode replicated-job");
+    }
+    Ok(match args.mode.as_str() {
+        "global" | "global-job" if replicas.is_some() => {
+            bail!("--replicas: a {} service runs one task per node", args.mode)
+        }
+        "global" => ServiceMode::Global {},
+        "global-job" => ServiceMode::GlobalJob {},
+        "replicated-job" => {
+            let max_concurrent = args.max_concurrent.unwrap_or(1);
+            if args.total_completions.is_some() && replicas.is_some() {
+                bail!("--replicas and --total-completions both set the runs of a job: give one");
+            }
+            ServiceMode::ReplicatedJob {
+                max_concurrent,
+                total_completions: args.total_completions.or(replicas),
+            }
+        }
+        _ => ServiceMode::Replicated {
+            replicas: replicas.unwrap_or(1),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -122,7 +122,27 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
                 format!("replicas must be <= {MAX_REPLICAS}"),
             ));
         }
-        ServiceMode::Replicated { .. } => {}
+        ServiceMode::ReplicatedJob { max_concurrent, .. }
+            if !(1..=MAX_REPLICAS).contains(&max_concurrent) =>
+        {
+            return Err(err(
+                "spec.mode.replicated_job.max_concurrent",
+                format!("max_concurrent must be between 1 and {MAX_REPLICAS}"),
+            ));
+        }
+        ServiceMode::ReplicatedJob {
+            total_completions: Some(n),
+            ..
+        } if n > 100 * MAX_REPLICAS => {
+            return Err(err(
+                "spec.mode.replicated_job.total_completions",
+                format!("total_completions must be <= {}", 100 * MAX_REPLICAS),
+            ));
+        }
+        ServiceMode::Replicated { .. }
+        | ServiceMode::Global {}
+        | ServiceMode::ReplicatedJob { .. }
+        | ServiceMode::GlobalJob {} => {}
     }
     if c.stop_grace_period > std::time::Duration::from_secs(3600) {
         return Err(err(

@@ -3,6 +3,8 @@
 //! Raft and retries with backoff. They never call each other: they meet in the store.
 
 pub mod driver;
+pub mod global;
+pub mod jobs;
 pub mod orchestrator;
 pub mod reaper;
 pub mod replicated;

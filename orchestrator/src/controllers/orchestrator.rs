@@ -1,10 +1,13 @@
-//! The orchestrator controller: runs the replicated planner for every service whose service
-//! or tasks changed. It is the only writer of task creation and `desired_state`.
+//! The orchestrator controller: runs the planner of its mode (replicated, global, replicated
+//! job, global job) for every service whose service or tasks changed. It is the only writer
+//! of task creation and `desired_state`.
 
 use super::driver::{Controller, Plan};
+use super::global::{GlobalNodes, plan_global};
+use super::jobs::plan_replicated_job;
 use super::replicated::{NodeView, plan_service};
 use crate::store::{Change, Event, Object, State};
-use shoal_api::{ServiceId, Task, Timestamp};
+use shoal_api::{ServiceId, ServiceMode, Task, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
@@ -87,10 +90,42 @@ impl Controller for Orchestrator {
         };
         self.all = false;
         self.dirty.clear();
+        let global = GlobalNodes {
+            eligible: state
+                .nodes
+                .values()
+                .filter(|n| {
+                    n.status.state == shoal_api::NodeState::Ready
+                        && n.spec.availability == shoal_api::Availability::Active
+                })
+                .map(|n| n.id.clone())
+                .collect(),
+            evict: view
+                .lost
+                .iter()
+                .filter(|id| {
+                    state
+                        .nodes
+                        .get(*id)
+                        .is_none_or(|n| n.spec.availability == shoal_api::Availability::Drain)
+                })
+                .cloned()
+                .collect(),
+        };
         let mut plan = Plan::default();
         for id in &ids {
             let tasks = by_service.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            plan.merge(plan_service(id, state.services.get(id), tasks, &view, now));
+            let service = state.services.get(id);
+            plan.merge(match service.map(|s| &s.spec.mode) {
+                Some(ServiceMode::Global {} | ServiceMode::GlobalJob {}) => {
+                    plan_global(service.expect("matched"), tasks, &global, now)
+                }
+                Some(ServiceMode::ReplicatedJob { .. }) => {
+                    plan_replicated_job(service.expect("matched"), tasks, &view, now)
+                }
+                // Replicated, or deleted (its tasks go away).
+                _ => plan_service(id, service, tasks, &view, now),
+            });
         }
         plan
     }

@@ -3,13 +3,14 @@
 
 use super::driver::WholeState;
 use crate::store::{Action, Object, State};
-use shoal_api::{ServiceId, Task, TaskState};
+use shoal_api::{NodeId, ServiceId, Task, TaskState};
 use std::collections::HashMap;
 
 /// Tasks to delete. Pure.
 pub fn plan(state: &State, history_limit: usize) -> Vec<Action> {
     let mut actions = Vec::new();
-    let mut history: HashMap<(&ServiceId, u64), Vec<&Task>> = HashMap::new();
+    // Per slot; a global task's slot is its node.
+    let mut history: HashMap<(&ServiceId, u64, Option<&NodeId>), Vec<&Task>> = HashMap::new();
     for t in state.tasks.values() {
         let stopped = t.node_id.is_none()
             || t.status.state.is_terminal()
@@ -19,7 +20,15 @@ pub fn plan(state: &State, history_limit: usize) -> Vec<Action> {
                 actions.push(Action::DeleteTask { id: t.id.clone() });
             }
         } else if t.desired_state > TaskState::Running && stopped {
-            history.entry((&t.service_id, t.slot)).or_default().push(t);
+            let node = if t.slot == 0 {
+                t.node_id.as_ref()
+            } else {
+                None
+            };
+            history
+                .entry((&t.service_id, t.slot, node))
+                .or_default()
+                .push(t);
         }
     }
     for tasks in history.values_mut() {

@@ -31,11 +31,10 @@ fn plural(n: usize) -> &'static str {
 
 const FILTERS: &[&(dyn Filter + Sync)] = &[&ReadyAndActive];
 
-/// Whether a task waits for the scheduler.
+/// Whether a task waits for the scheduler. A global task comes with its node chosen; the
+/// scheduler still checks that node before assigning it there.
 fn needs_placement(t: &Task) -> bool {
-    t.node_id.is_none()
-        && t.desired_state <= TaskState::Running
-        && t.status.state <= TaskState::Pending
+    t.desired_state <= TaskState::Running && t.status.state <= TaskState::Pending
 }
 
 /// Places every task that needs it. Pure.
@@ -61,7 +60,11 @@ pub fn plan(state: &State) -> Vec<Action> {
     for task in pending {
         let mut refused = vec![0usize; FILTERS.len()];
         let mut best: Option<(&Node, (usize, usize))> = None;
-        for node in state.nodes.values() {
+        let candidates = state
+            .nodes
+            .values()
+            .filter(|n| task.node_id.as_ref().is_none_or(|chosen| *chosen == n.id));
+        for node in candidates {
             if let Some(i) = FILTERS.iter().position(|f| !f.accepts(task, node)) {
                 refused[i] += 1;
                 continue;

@@ -45,7 +45,11 @@ fn next_message(d: &Dispatcher, node: &NodeId, sent: &mut Sent, full: bool) -> O
     let state = d.store.read();
     let mut tasks = Vec::new();
     let mut seen = HashMap::new();
-    for t in state.tasks_on_node(node) {
+    // A global task names its node before the scheduler has checked it: not yet the agent's.
+    for t in state
+        .tasks_on_node(node)
+        .filter(|t| t.status.state >= TaskState::Assigned)
+    {
         seen.insert(t.id.clone(), t.desired_state);
         if full || sent.get(&t.id) != Some(&t.desired_state) {
             tasks.push(t.clone());

@@ -261,7 +261,8 @@ impl State {
                 message,
             } => {
                 let t = get_mut(&mut self.tasks, "task", id)?;
-                if t.node_id.is_some() || t.status.state >= TaskState::Assigned {
+                let other_node = t.node_id.as_ref().is_some_and(|n| n != node_id);
+                if other_node || t.status.state >= TaskState::Assigned {
                     return Err(StoreError::Invalid(format!(
                         "task {id} is already assigned"
                     )));

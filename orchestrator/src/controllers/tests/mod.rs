@@ -1,6 +1,7 @@
 //! Unit tests of the pure planners, on hand-built states.
 
 mod fixtures;
+mod modes_plan;
 mod reaper_plan;
 mod replicated_plan;
 mod rollout_invariants;
