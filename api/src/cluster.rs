@@ -36,6 +36,13 @@ pub struct ClusterSpec {
         with = "crate::duration::serde_humane"
     )]
     pub node_cert_expiry: std::time::Duration,
+    /// Spread replicated services back over nodes that join or become active again.
+    #[serde(default = "yes")]
+    pub rebalance: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_cert_expiry() -> std::time::Duration {
@@ -61,6 +68,7 @@ impl Default for ClusterSpec {
             heartbeat_period_secs: default_heartbeat(),
             snapshot_interval: default_snapshot_interval(),
             node_cert_expiry: default_cert_expiry(),
+            rebalance: true,
         }
     }
 }

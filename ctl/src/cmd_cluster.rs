@@ -43,6 +43,9 @@ pub enum ClusterCommand {
         /// 50% and 80% of it)
         #[arg(long, value_name = "DURATION", group = "change")]
         cert_expiry: Option<String>,
+        /// Spread replicated services back onto nodes that join or become active again
+        #[arg(long, value_name = "BOOL", group = "change")]
+        rebalance: Option<bool>,
     },
     /// Issue a client certificate for a remote shoalctl and write it to a directory
     /// (ca.pem, cert.pem, key.pem), for --tls-dir / SHOAL_TLS_DIR
@@ -105,6 +108,7 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
             heartbeat_period,
             snapshot_interval,
             cert_expiry,
+            rebalance,
         } => {
             let heartbeat = parse_opt_duration("--heartbeat-period", heartbeat_period.as_deref())?;
             let cert_expiry = parse_opt_duration("--cert-expiry", cert_expiry.as_deref())?;
@@ -118,6 +122,7 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
                 || heartbeat.is_some()
                 || snapshot_interval.is_some()
                 || cert_expiry.is_some()
+                || rebalance.is_some()
             {
                 let current: Cluster = typed(&ctx.client.get(&["cluster"], &[]).await?)?;
                 let mut spec = current.spec.clone();
@@ -132,6 +137,9 @@ pub async fn run(cmd: &ClusterCommand, ctx: &Ctx) -> Result<()> {
                 }
                 if let Some(d) = cert_expiry {
                     spec.node_cert_expiry = d;
+                }
+                if let Some(on) = rebalance {
+                    spec.rebalance = *on;
                 }
                 let body = serde_json::json!({ "version": current.meta.version, "spec": spec });
                 raw = Some(ctx.client.post(&["cluster"], &body).await?);
@@ -178,6 +186,7 @@ pub fn render_cluster(c: &Cluster, now: Timestamp) -> String {
             " Task history retention limit",
             c.spec.task_history_limit.to_string(),
         )
+        .field(" Rebalancing", if c.spec.rebalance { "on" } else { "off" })
         .section("Dispatcher")
         .field(
             " Heartbeat period",

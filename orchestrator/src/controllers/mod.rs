@@ -7,6 +7,7 @@ pub mod global;
 pub mod jobs;
 pub mod orchestrator;
 pub mod reaper;
+pub mod rebalance;
 pub mod replicated;
 pub mod rollout;
 pub mod scheduler;

@@ -5,6 +5,7 @@
 use super::driver::{Controller, Plan};
 use super::global::{GlobalNodes, plan_global};
 use super::jobs::plan_replicated_job;
+use super::rebalance::plan_rebalance;
 use super::replicated::{NodeView, plan_service};
 use crate::store::{Change, Event, Object, State};
 use shoal_api::{ServiceId, ServiceMode, Task, Timestamp};
@@ -112,6 +113,7 @@ impl Controller for Orchestrator {
                 .cloned()
                 .collect(),
         };
+        let rebalance = state.cluster.as_ref().is_none_or(|c| c.spec.rebalance);
         let mut plan = Plan::default();
         for id in &ids {
             let tasks = by_service.get(id).map(Vec::as_slice).unwrap_or(&[]);
@@ -123,8 +125,17 @@ impl Controller for Orchestrator {
                 Some(ServiceMode::ReplicatedJob { .. }) => {
                     plan_replicated_job(service.expect("matched"), tasks, &view, now)
                 }
-                // Replicated, or deleted (its tasks go away).
-                _ => plan_service(id, service, tasks, &view, now),
+                // Replicated, or deleted (its tasks go away); a settled one may rebalance.
+                _ => {
+                    let mut p = plan_service(id, service, tasks, &view, now);
+                    if let Some(s) = service
+                        && p.actions.is_empty()
+                        && rebalance
+                    {
+                        p.merge(plan_rebalance(s, tasks, &global.eligible, now));
+                    }
+                    p
+                }
             });
         }
         plan

@@ -135,3 +135,57 @@ fn a_failed_run_is_retried_per_the_restart_policy() {
     assert_eq!(created(&plan.actions).len(), 1);
     assert_eq!(stopped(&plan.actions), 1);
 }
+
+fn usable(ids: &[&str]) -> std::collections::BTreeSet<NodeId> {
+    ids.iter().map(|n| NodeId::from(*n)).collect()
+}
+
+#[test]
+fn rebalance_moves_from_the_busiest_node_within_parallelism() {
+    use crate::controllers::rebalance::plan_rebalance;
+    let mut s = service("web", "img", 4);
+    s.spec.update.parallelism = 1;
+    let tasks: Vec<Task> = (1..=4)
+        .map(|i| task(&s, i, TaskState::Running, Some("a")))
+        .collect();
+    let refs: Vec<&Task> = tasks.iter().collect();
+    let plan = plan_rebalance(&s, &refs, &usable(&["a", "b"]), T0);
+    // One move at a time, a second task in the highest slot of the busy node.
+    assert_eq!(created(&plan.actions), vec![(4, None, TaskState::Running)]);
+
+    s.spec.update.parallelism = 0;
+    let plan = plan_rebalance(&s, &refs, &usable(&["a", "b"]), T0);
+    assert_eq!(
+        created(&plan.actions).len(),
+        2,
+        "4 on a, 0 on b: two moves even it out"
+    );
+}
+
+#[test]
+fn rebalance_waits_until_the_service_is_settled_and_ignores_small_differences() {
+    use crate::controllers::rebalance::plan_rebalance;
+    let s = service("web", "img", 3);
+    let mut tasks: Vec<Task> = (1..=3)
+        .map(|i| task(&s, i, TaskState::Running, Some("a")))
+        .collect();
+    tasks[2].status.state = TaskState::Starting;
+    let refs: Vec<&Task> = tasks.iter().collect();
+    assert!(
+        plan_rebalance(&s, &refs, &usable(&["a", "b"]), T0)
+            .actions
+            .is_empty()
+    );
+
+    let even = [
+        task(&s, 1, TaskState::Running, Some("a")),
+        task(&s, 2, TaskState::Running, Some("a")),
+        task(&s, 3, TaskState::Running, Some("b")),
+    ];
+    let refs: Vec<&Task> = even.iter().collect();
+    assert!(
+        plan_rebalance(&s, &refs, &usable(&["a", "b"]), T0)
+            .actions
+            .is_empty()
+    );
+}
