@@ -1,6 +1,7 @@
 //! The Docker create body for a task, pure: Shoal's labels, the command, environment,
-//! identity (user, working dir, hostname), mounts and the stop signal and timeout. Docker
-//! stops the container with its configured stop signal, so `stop` needs nothing more.
+//! identity (user, working dir, hostname), mounts, resource limits (and the memory
+//! reservation, as a soft limit) and the stop signal and timeout. Docker stops the container
+//! with its configured stop signal, so `stop` needs nothing more.
 
 use crate::labels;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
@@ -33,6 +34,15 @@ pub fn container_body(task: &Task, node_id: &NodeId) -> ContainerCreateBody {
             ..Default::default()
         })
         .collect();
+    let resources = &task.spec.resources;
+    let positive = |v: u64| (v > 0).then_some(v.min(i64::MAX as u64) as i64);
+    let host_config = HostConfig {
+        mounts: (!mounts.is_empty()).then_some(mounts),
+        memory: positive(resources.limits.memory),
+        nano_cpus: positive(resources.limits.nano_cpus()),
+        memory_reservation: positive(resources.reservations.memory),
+        ..Default::default()
+    };
     ContainerCreateBody {
         image: Some(c.image.clone()),
         entrypoint: (!c.command.is_empty()).then(|| c.command.clone()),
@@ -44,10 +54,7 @@ pub fn container_body(task: &Task, node_id: &NodeId) -> ContainerCreateBody {
         hostname: non_empty(&c.hostname),
         stop_signal: non_empty(&c.stop_signal),
         stop_timeout: Some(c.stop_grace_period.as_secs() as i64),
-        host_config: (!mounts.is_empty()).then(|| HostConfig {
-            mounts: Some(mounts),
-            ..Default::default()
-        }),
+        host_config: (host_config != HostConfig::default()).then_some(host_config),
         ..Default::default()
     }
 }
@@ -101,5 +108,31 @@ mod tests {
             (Some("vol"), Some("/data"), Some(true))
         );
         assert_eq!(b.labels.unwrap()["shoal.task.slot"], "2");
+    }
+
+    #[test]
+    fn limits_and_the_memory_reservation_reach_the_host_config() {
+        let mut t = Task {
+            id: TaskId("t1".into()),
+            meta: Meta::default(),
+            service_id: ServiceId("s1".into()),
+            service_name: "web".into(),
+            slot: 1,
+            node_id: None,
+            spec: TaskTemplate::default(),
+            desired_state: TaskState::Running,
+            status: TaskStatus::new(TaskState::Assigned, ""),
+            restarts: Vec::new(),
+        };
+        let r = &mut t.spec.resources;
+        r.limits.cpus = 0.5;
+        r.limits.memory = 64 << 20;
+        r.reservations.memory = 32 << 20;
+        r.reservations.cpus = 0.25;
+        let h = container_body(&t, &NodeId::from("n1")).host_config.unwrap();
+        assert_eq!(h.nano_cpus, Some(500_000_000));
+        assert_eq!(h.memory, Some(64 << 20));
+        assert_eq!(h.memory_reservation, Some(32 << 20));
+        assert!(h.mounts.is_none());
     }
 }

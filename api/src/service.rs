@@ -4,6 +4,8 @@
 use crate::container::ContainerSpec;
 use crate::ids::ServiceId;
 use crate::meta::Meta;
+use crate::placement::Placement;
+use crate::resources::Resources;
 use crate::restart::RestartPolicy;
 use crate::rollout::{UpdateConfig, UpdateStatus};
 use serde::{Deserialize, Serialize};
@@ -115,6 +117,12 @@ pub struct TaskTemplate {
     pub container: ContainerSpec,
     #[serde(default)]
     pub restart: RestartPolicy,
+    /// Where its tasks may run.
+    #[serde(default, skip_serializing_if = "Placement::is_empty")]
+    pub placement: Placement,
+    /// CPU and memory reserved for each task and the limits of its container.
+    #[serde(default, skip_serializing_if = "Resources::is_empty")]
+    pub resources: Resources,
     /// Bumped by `service update --force` to redeploy an unchanged spec.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub force_update: u64,

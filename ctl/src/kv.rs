@@ -38,6 +38,22 @@ pub fn parse_opt_duration(flag: &str, raw: Option<&str>) -> Result<Option<Durati
     raw.map(|r| parse_duration(flag, r)).transpose()
 }
 
+/// An optional humane size flag (`512MiB`, `1G`).
+pub fn parse_opt_size(flag: &str, raw: Option<&str>) -> Result<Option<u64>> {
+    raw.map(|r| shoal_api::size::parse(r).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+        .transpose()
+}
+
+/// `spread=node.labels.KEY`: the label spread over.
+pub fn parse_spread_pref(flag: &str, raw: &str) -> Result<String> {
+    match raw.split_once('=') {
+        Some((kind, key)) if kind.trim() == "spread" && !key.trim().is_empty() => {
+            Ok(key.trim().to_string())
+        }
+        _ => bail!("{flag}: expected spread=node.labels.KEY, got {raw:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +92,28 @@ mod tests {
         assert!(
             e.starts_with("--update-delay: invalid duration \"soon\""),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn sizes_and_spread_preferences_name_their_flag() {
+        assert_eq!(
+            parse_opt_size("--reserve-memory", Some("512MiB")).unwrap(),
+            Some(512 << 20)
+        );
+        let e = parse_opt_size("--limit-memory", Some("lots")).unwrap_err();
+        assert!(
+            e.to_string().starts_with("--limit-memory: invalid size"),
+            "{e}"
+        );
+        assert_eq!(
+            parse_spread_pref("--placement-pref", "spread=node.labels.zone").unwrap(),
+            "node.labels.zone"
+        );
+        let e = parse_spread_pref("--placement-pref", "node.labels.zone").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--placement-pref: expected spread=node.labels.KEY, got \"node.labels.zone\""
         );
     }
 

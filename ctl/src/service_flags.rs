@@ -138,6 +138,21 @@ pub struct TemplateFlags {
     /// Time a task gets to exit after SIGTERM before it is killed (e.g. 10s)
     #[arg(long, value_name = "D")]
     pub stop_grace_period: Option<String>,
+    /// At most N tasks of the service on one node (0: no limit)
+    #[arg(long, value_name = "N")]
+    pub replicas_max_per_node: Option<u64>,
+    /// CPUs reserved for each task: a node must have them free (e.g. 0.5; 0: none)
+    #[arg(long, value_name = "F")]
+    pub reserve_cpu: Option<f64>,
+    /// Memory reserved for each task: a node must have it free (e.g. 512MiB; 0: none)
+    #[arg(long, value_name = "SIZE")]
+    pub reserve_memory: Option<String>,
+    /// CPUs each container may use (e.g. 1.5; 0: no limit)
+    #[arg(long, value_name = "F")]
+    pub limit_cpu: Option<f64>,
+    /// Memory each container may use (e.g. 1G; 0: no limit)
+    #[arg(long, value_name = "SIZE")]
+    pub limit_memory: Option<String>,
 }
 
 /// `service create`
@@ -175,6 +190,12 @@ pub struct CreateArgs {
     /// Mount: type=bind|volume,src=..,dst=..[,readonly] (repeatable)
     #[arg(long = "mount", value_name = "MOUNT")]
     pub mounts: Vec<String>,
+    /// Placement constraint, e.g. node.labels.zone==east or node.role!=manager (repeatable)
+    #[arg(long = "constraint", value_name = "EXPR")]
+    pub constraints: Vec<String>,
+    /// Placement preference spread=node.labels.KEY; repeat to nest (repeatable)
+    #[arg(long = "placement-pref", value_name = "PREF")]
+    pub placement_prefs: Vec<String>,
     #[command(flatten)]
     pub template: TemplateFlags,
     #[command(flatten)]
@@ -217,6 +238,18 @@ pub struct UpdateArgs {
     /// Remove the mount at this container path (repeatable)
     #[arg(long = "mount-rm", value_name = "TARGET")]
     pub mount_rm: Vec<String>,
+    /// Add a placement constraint (repeatable)
+    #[arg(long = "constraint-add", value_name = "EXPR")]
+    pub constraint_add: Vec<String>,
+    /// Remove a placement constraint, as written when added (repeatable)
+    #[arg(long = "constraint-rm", value_name = "EXPR")]
+    pub constraint_rm: Vec<String>,
+    /// Add a placement preference spread=node.labels.KEY (repeatable)
+    #[arg(long = "placement-pref-add", value_name = "PREF")]
+    pub placement_pref_add: Vec<String>,
+    /// Remove a placement preference spread=node.labels.KEY (repeatable)
+    #[arg(long = "placement-pref-rm", value_name = "PREF")]
+    pub placement_pref_rm: Vec<String>,
     /// Replace every task even if the spec did not change
     #[arg(long)]
     pub force: bool,

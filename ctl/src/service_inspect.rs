@@ -1,5 +1,6 @@
 //! The human-readable view of one service for `service inspect` (like Docker's `--pretty`):
-//! its spec, its rollout state and how many replicas run; the task table follows it.
+//! its spec, its rollout state, placement, resources and how many replicas run; the task
+//! table follows it.
 
 use crate::details::Details;
 use crate::output::{join_pairs, wire_name};
@@ -54,6 +55,43 @@ fn mounts(m: &[shoal_api::Mount]) -> String {
         .join("\n")
 }
 
+fn placement(d: &mut Details, p: &shoal_api::Placement) {
+    if p.is_empty() {
+        return;
+    }
+    let prefs: Vec<String> = p
+        .preferences
+        .iter()
+        .map(|p| format!("spread={}", p.spread))
+        .collect();
+    d.section("Placement")
+        .field_if(" Constraints", p.constraints.join("\n"))
+        .field_if(" Preferences", prefs.join("\n"));
+    if p.max_replicas_per_node > 0 {
+        d.field(" Max per node", p.max_replicas_per_node.to_string());
+    }
+}
+
+fn resources(d: &mut Details, r: &shoal_api::Resources) {
+    if r.is_empty() {
+        return;
+    }
+    d.section("Resources");
+    for (title, a) in [(" Reservations", &r.reservations), (" Limits", &r.limits)] {
+        if a.is_zero() {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if a.cpus > 0.0 {
+            parts.push(format!("{} CPU", a.cpus));
+        }
+        if a.memory > 0 {
+            parts.push(format!("{} memory", shoal_api::size::format(a.memory)));
+        }
+        d.field(title, parts.join(", "));
+    }
+}
+
 pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
     let spec = &s.spec;
     let c = &spec.task.container;
@@ -94,6 +132,8 @@ pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
     if !restart.window.is_zero() {
         d.field(" Window", fmt_duration(restart.window));
     }
+    placement(&mut d, &spec.task.placement);
+    resources(&mut d, &spec.task.resources);
     for (title, u) in [
         ("Update config", &spec.update),
         ("Rollback config", &spec.rollback),
@@ -119,6 +159,37 @@ mod tests {
     use super::*;
     use crate::fixtures::{T0, service, task};
     use shoal_api::{UpdateState, UpdateStatus};
+
+    #[test]
+    fn shows_placement_and_resources_when_set() {
+        let mut s = service("web", 1);
+        let plain = render_service(&s, &[], T0);
+        assert!(
+            !plain.contains("Placement") && !plain.contains("Resources"),
+            "{plain}"
+        );
+        let p = &mut s.spec.task.placement;
+        p.constraints = vec!["node.role==worker".into(), "node.labels.zone==east".into()];
+        p.preferences = vec![shoal_api::Preference {
+            spread: "node.labels.zone".into(),
+        }];
+        p.max_replicas_per_node = 2;
+        s.spec.task.resources.reservations.memory = 512 << 20;
+        s.spec.task.resources.limits.cpus = 1.5;
+        s.spec.task.resources.limits.memory = 1 << 30;
+        let out = render_service(&s, &[], T0);
+        let expected = "\
+Placement:
+ Constraints:         node.role==worker
+                      node.labels.zone==east
+ Preferences:         spread=node.labels.zone
+ Max per node:        2
+Resources:
+ Reservations:        512MiB memory
+ Limits:              1.5 CPU, 1GiB memory
+";
+        assert!(out.contains(expected), "{out}");
+    }
 
     #[test]
     fn summarises_spec_rollout_and_replicas() {

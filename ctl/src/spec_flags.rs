@@ -3,14 +3,14 @@
 //! fresh spec with Shoal's defaults and update to the spec read from the server. A flag not
 //! given changes nothing.
 
-use crate::kv::{parse_keys, parse_opt_duration, parse_pairs};
+use crate::kv::{parse_keys, parse_opt_duration, parse_opt_size, parse_pairs, parse_spread_pref};
 use crate::mount_flag::parse_mounts;
 use crate::service_flags::{CreateArgs, TemplateFlags, UpdateArgs};
 use anyhow::{Result, bail};
 use shoal_api::validate::validate_service_spec;
 use shoal_api::{
-    ContainerSpec, FailureAction, Mount, RestartCondition, ServiceMode, ServiceSpec, TaskTemplate,
-    UpdateConfig, UpdateOrder, default_stop_grace,
+    ContainerSpec, FailureAction, Mount, Preference, RestartCondition, ServiceMode, ServiceSpec,
+    TaskTemplate, UpdateConfig, UpdateOrder, default_stop_grace,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -43,6 +43,70 @@ pub struct SpecChanges {
     pub hostname: Option<String>,
     /// Bump `spec.task.force_update` so every task is replaced.
     pub force: bool,
+    pub placement: PlacementChanges,
+}
+
+/// Changes to `spec.task.placement` and `spec.task.resources`.
+#[derive(Debug, Default, PartialEq)]
+pub struct PlacementChanges {
+    pub constraints_rm: Vec<String>,
+    pub constraints_add: Vec<String>,
+    /// Spread keys (`node.labels.zone`).
+    pub prefs_rm: Vec<String>,
+    pub prefs_add: Vec<String>,
+    pub max_per_node: Option<u64>,
+    pub reserve_cpus: Option<f64>,
+    pub reserve_memory: Option<u64>,
+    pub limit_cpus: Option<f64>,
+    pub limit_memory: Option<u64>,
+}
+
+/// Constraints compare without their spaces: `a == b` is `a==b`.
+fn same_constraint(a: &str, b: &str) -> bool {
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    squeeze(a) == squeeze(b)
+}
+
+impl PlacementChanges {
+    fn apply(&self, task: &mut TaskTemplate) {
+        let p = &mut task.placement;
+        p.constraints
+            .retain(|c| !self.constraints_rm.iter().any(|r| same_constraint(c, r)));
+        for c in &self.constraints_add {
+            if !p.constraints.iter().any(|have| same_constraint(have, c)) {
+                p.constraints.push(c.clone());
+            }
+        }
+        p.preferences
+            .retain(|pref| !self.prefs_rm.contains(&pref.spread));
+        for key in &self.prefs_add {
+            if !p.preferences.iter().any(|have| &have.spread == key) {
+                p.preferences.push(Preference {
+                    spread: key.clone(),
+                });
+            }
+        }
+        if let Some(n) = self.max_per_node {
+            p.max_replicas_per_node = n;
+        }
+        let r = &mut task.resources;
+        for (field, value) in [
+            (&mut r.reservations.cpus, self.reserve_cpus),
+            (&mut r.limits.cpus, self.limit_cpus),
+        ] {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        for (field, value) in [
+            (&mut r.reservations.memory, self.reserve_memory),
+            (&mut r.limits.memory, self.limit_memory),
+        ] {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+    }
 }
 
 /// Changes to `spec.update` or `spec.rollback`.
@@ -128,6 +192,14 @@ impl TemplateFlags {
                 "--stop-grace-period",
                 self.stop_grace_period.as_deref(),
             )?,
+            placement: PlacementChanges {
+                max_per_node: self.replicas_max_per_node,
+                reserve_cpus: self.reserve_cpu,
+                reserve_memory: parse_opt_size("--reserve-memory", self.reserve_memory.as_deref())?,
+                limit_cpus: self.limit_cpu,
+                limit_memory: parse_opt_size("--limit-memory", self.limit_memory.as_deref())?,
+                ..PlacementChanges::default()
+            },
             ..SpecChanges::default()
         })
     }
@@ -135,18 +207,22 @@ impl TemplateFlags {
 
 impl SpecChanges {
     pub fn from_create(args: &CreateArgs) -> Result<SpecChanges> {
-        Ok(SpecChanges {
+        let mut changes = SpecChanges {
             replicas: parse_replicas(args.replicas)?,
             env_add: parse_pairs("--env", &args.env)?,
             labels_add: parse_pairs("--label", &args.labels)?,
             container_labels_add: parse_pairs("--container-label", &args.container_labels)?,
             mounts_add: parse_mounts("--mount", &args.mounts)?,
             ..args.template.changes()?
-        })
+        };
+        let p = &mut changes.placement;
+        p.constraints_add = args.constraints.clone();
+        p.prefs_add = parse_prefs("--placement-pref", &args.placement_prefs)?;
+        Ok(changes)
     }
 
     pub fn from_update(args: &UpdateArgs) -> Result<SpecChanges> {
-        Ok(SpecChanges {
+        let mut changes = SpecChanges {
             image: args.image.clone(),
             replicas: parse_replicas(args.replicas)?,
             env_rm: parse_keys("--env-rm", &args.env_rm)?,
@@ -159,7 +235,13 @@ impl SpecChanges {
             mounts_add: parse_mounts("--mount-add", &args.mount_add)?,
             force: args.force,
             ..args.template.changes()?
-        })
+        };
+        let p = &mut changes.placement;
+        p.constraints_rm = args.constraint_rm.clone();
+        p.constraints_add = args.constraint_add.clone();
+        p.prefs_rm = parse_prefs("--placement-pref-rm", &args.placement_pref_rm)?;
+        p.prefs_add = parse_prefs("--placement-pref-add", &args.placement_pref_add)?;
+        Ok(changes)
     }
 
     /// Applies the changes: removals before additions, an added key replaces the old value.
@@ -226,10 +308,15 @@ impl SpecChanges {
         }
         self.update.apply(&mut spec.update);
         self.rollback.apply(&mut spec.rollback);
+        self.placement.apply(&mut spec.task);
         if self.force {
             spec.task.force_update += 1;
         }
     }
+}
+
+fn parse_prefs(flag: &str, raws: &[String]) -> Result<Vec<String>> {
+    raws.iter().map(|r| parse_spread_pref(flag, r)).collect()
 }
 
 /// `KEY=VALUE` entries: drop the removed keys, replace an added key in place or append it.
@@ -527,6 +614,67 @@ mod tests {
         );
         let e = create("--name web --image x --restart-window soon").unwrap_err();
         assert!(e.to_string().starts_with("--restart-window: "), "{e}");
+    }
+
+    #[test]
+    fn placement_and_resource_flags_fill_their_fields() {
+        let spec = create(
+            "--name web --image x --constraint node.role==worker              --constraint 'node.labels.zone == east' --placement-pref spread=node.labels.zone              --placement-pref spread=node.labels.rack --replicas-max-per-node 2              --reserve-cpu 0.5 --reserve-memory 64MiB --limit-cpu 1 --limit-memory 1G",
+        )
+        .unwrap();
+        let p = &spec.task.placement;
+        assert_eq!(
+            p.constraints,
+            ["node.role==worker", "node.labels.zone == east"]
+        );
+        let spreads: Vec<&str> = p.preferences.iter().map(|p| p.spread.as_str()).collect();
+        assert_eq!(spreads, ["node.labels.zone", "node.labels.rack"]);
+        assert_eq!(p.max_replicas_per_node, 2);
+        let r = &spec.task.resources;
+        assert_eq!(
+            (r.reservations.cpus, r.reservations.memory),
+            (0.5, 64 << 20)
+        );
+        assert_eq!((r.limits.cpus, r.limits.memory), (1.0, 1 << 30));
+
+        let after = update(
+            &spec,
+            "web --constraint-rm node.labels.zone==east --constraint-add node.hostname!=h1              --placement-pref-rm spread=node.labels.zone --replicas-max-per-node 0              --reserve-memory 0 --limit-memory 512m",
+        )
+        .unwrap();
+        let p = &after.task.placement;
+        assert_eq!(p.constraints, ["node.role==worker", "node.hostname!=h1"]);
+        assert_eq!(p.preferences.len(), 1);
+        assert_eq!(p.max_replicas_per_node, 0);
+        let r = &after.task.resources;
+        assert_eq!((r.reservations.memory, r.limits.memory), (0, 512 << 20));
+        assert_eq!(r.limits.cpus, 1.0, "untouched");
+    }
+
+    #[test]
+    fn bad_placement_and_resources_name_their_flag_or_field() {
+        let e = create("--name web --image x --constraint node.lables.zone==east").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "spec.task.placement.constraints[0]: unknown key node.lables.zone, \
+             did you mean node.labels.zone?"
+        );
+        let e = create("--name web --image x --placement-pref zone").unwrap_err();
+        assert!(e.to_string().starts_with("--placement-pref: "), "{e}");
+        let e = create("--name web --image x --placement-pref spread=node.role").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("spec.task.placement.preferences[0].spread: "),
+            "{e}"
+        );
+        let e = create("--name web --image x --reserve-memory lots").unwrap_err();
+        assert!(e.to_string().starts_with("--reserve-memory: "), "{e}");
+        let e = create("--name web --image x --reserve-memory 2G --limit-memory 1G").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("spec.task.resources.reservations.memory: "),
+            "{e}"
+        );
     }
 
     #[test]

@@ -165,3 +165,68 @@ async fn a_global_job_runs_once_on_every_node() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn replicated_services_spread_back_onto_a_node_that_returns() -> Result<()> {
+    let (manager, worker) = Shoald::manager_and_worker("rebal").await?;
+    // Drain the worker: all four tasks end up on the manager.
+    assert!(
+        manager
+            .shoalctl(&["node", "drain", &worker.hostname])
+            .status
+            .success()
+    );
+    let mut s = spec("spread", IMAGE_1, 4);
+    s["update"] = json!({"parallelism": 1});
+    manager.create_service(s).await?;
+    eventually("4 running on the manager", WAIT, || async {
+        (manager.running_containers().len() == 4
+            && manager.running("spread", IMAGE_1).await.ok()? == 4)
+            .then_some(())
+    })
+    .await?;
+
+    // Active again: tasks move back two to two, never fewer than four running meanwhile.
+    assert!(
+        manager
+            .shoalctl(&["node", "activate", &worker.hostname])
+            .status
+            .success()
+    );
+    let fewest = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    eventually("2 and 2", WAIT, || async {
+        let running = manager.running("spread", IMAGE_1).await.ok()?;
+        fewest.fetch_min(running, std::sync::atomic::Ordering::Relaxed);
+        (manager.running_containers().len() == 2 && worker.running_containers().len() == 2)
+            .then_some(())
+    })
+    .await?;
+    assert!(fewest.into_inner() >= 4, "never below the desired count");
+
+    // With rebalancing off, a returning node gets nothing back.
+    assert!(
+        manager
+            .shoalctl(&["cluster", "update", "--rebalance", "false"])
+            .status
+            .success()
+    );
+    assert!(
+        manager
+            .shoalctl(&["node", "drain", &worker.hostname])
+            .status
+            .success()
+    );
+    eventually("4 on the manager again", WAIT, || async {
+        (manager.running_containers().len() == 4).then_some(())
+    })
+    .await?;
+    assert!(
+        manager
+            .shoalctl(&["node", "activate", &worker.hostname])
+            .status
+            .success()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(worker.running_containers().len(), 0);
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! anything is stored). Each error names the field that is wrong.
 
 mod container;
+mod placement;
 mod rollout;
 
 use crate::service::{ServiceMode, ServiceSpec};
@@ -152,6 +153,8 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
     }
     container::validate_container(c)?;
     rollout::validate_restart(&spec.task.restart)?;
+    placement::validate_placement(&spec.task.placement)?;
+    placement::validate_resources(&spec.task.resources)?;
     rollout::validate_update_config("update", &spec.update)?;
     rollout::validate_update_config("rollback", &spec.rollback)?;
     Ok(())

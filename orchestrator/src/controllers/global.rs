@@ -3,14 +3,15 @@
 //!
 //! Tasks are created with their node already chosen (slot 0, named after the node); the
 //! scheduler still checks that node before the task is assigned. A node that joins or becomes
-//! active gets a task; a drained or removed node's task is shut down; a node that is down
+//! active gets a task; a drained or removed node's task, or that of a node that no longer
+//! matches the service's constraints, is shut down; a node that is down
 //! keeps its task until it returns. Restarts follow the restart policy on the same node, and a
 //! new spec rolls over the nodes within the update parallelism and order.
 
 use super::driver::Plan;
 use super::task_factory::new_task;
 use crate::store::Action;
-use shoal_api::{NodeId, Restart, Service, Task, TaskState, Timestamp, UpdateOrder};
+use shoal_api::{Node, NodeId, Restart, Service, Task, TaskState, Timestamp, UpdateOrder};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which nodes a global service runs on.
@@ -20,6 +21,30 @@ pub struct GlobalNodes {
     pub eligible: BTreeSet<NodeId>,
     /// Drained or gone: their tasks are shut down.
     pub evict: BTreeSet<NodeId>,
+}
+
+impl GlobalNodes {
+    /// The nodes for `service`: a node that does not match its placement constraints is
+    /// neither given a task nor allowed to keep one.
+    pub fn for_service(&self, service: &Service, nodes: &BTreeMap<NodeId, Node>) -> GlobalNodes {
+        let constraints =
+            shoal_api::placement::Constraint::parse_all(&service.spec.task.placement.constraints)
+                .unwrap_or_default();
+        let fits = |id: &NodeId| {
+            nodes
+                .get(id)
+                .is_some_and(|n| constraints.iter().all(|c| c.matches(n)))
+        };
+        GlobalNodes {
+            eligible: self.eligible.iter().filter(|n| fits(n)).cloned().collect(),
+            evict: self
+                .evict
+                .iter()
+                .cloned()
+                .chain(nodes.keys().filter(|n| !fits(n)).cloned())
+                .collect(),
+        }
+    }
 }
 
 fn is_live(t: &Task) -> bool {

@@ -7,6 +7,7 @@ use super::global::{GlobalNodes, plan_global};
 use super::jobs::plan_replicated_job;
 use super::rebalance::plan_rebalance;
 use super::replicated::{NodeView, plan_service};
+use super::scheduler::{demand::Demand, filters, node_info::NodeInfo};
 use crate::store::{Change, Event, Object, State};
 use shoal_api::{ServiceId, ServiceMode, Task, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,13 +115,15 @@ impl Controller for Orchestrator {
                 .collect(),
         };
         let rebalance = state.cluster.as_ref().is_none_or(|c| c.spec.rebalance);
+        let mut infos = None;
         let mut plan = Plan::default();
         for id in &ids {
             let tasks = by_service.get(id).map(Vec::as_slice).unwrap_or(&[]);
             let service = state.services.get(id);
             plan.merge(match service.map(|s| &s.spec.mode) {
                 Some(ServiceMode::Global {} | ServiceMode::GlobalJob {}) => {
-                    plan_global(service.expect("matched"), tasks, &global, now)
+                    let s = service.expect("matched");
+                    plan_global(s, tasks, &global.for_service(s, &state.nodes), now)
                 }
                 Some(ServiceMode::ReplicatedJob { .. }) => {
                     plan_replicated_job(service.expect("matched"), tasks, &view, now)
@@ -132,7 +135,8 @@ impl Controller for Orchestrator {
                         && p.actions.is_empty()
                         && rebalance
                     {
-                        p.merge(plan_rebalance(s, tasks, &global.eligible, now));
+                        let infos = infos.get_or_insert_with(|| NodeInfo::all(state));
+                        p.merge(plan_rebalance(s, tasks, &targets(tasks, infos), now));
                     }
                     p
                 }
@@ -140,4 +144,23 @@ impl Controller for Orchestrator {
         }
         plan
     }
+}
+
+/// The nodes the scheduler would accept one more task of this service on (none for a
+/// service with spread preferences: the scheduler's ranking owns its balance).
+fn targets(tasks: &[&Task], infos: &[NodeInfo]) -> BTreeSet<shoal_api::NodeId> {
+    let live = tasks
+        .iter()
+        .find(|t| t.desired_state <= shoal_api::TaskState::Running);
+    let Some(demand) = live.and_then(|t| Demand::of(t).ok()) else {
+        return BTreeSet::new();
+    };
+    if !demand.spread.is_empty() {
+        return BTreeSet::new();
+    }
+    infos
+        .iter()
+        .filter(|n| filters::check(&demand, n).is_ok())
+        .map(|n| n.node.id.clone())
+        .collect()
 }

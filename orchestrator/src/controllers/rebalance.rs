@@ -1,10 +1,12 @@
 //! Rebalancing, beyond SwarmKit: when a replicated service is settled (every task of the
-//! current spec running, no rollout under way) but its tasks sit unevenly on the nodes that
-//! can take them (a node joined or became active again), it moves tasks from the busiest node
-//! towards the emptiest, at most `update.parallelism` at a time. A move is a second task in
-//! the slot: the scheduler places it on the least loaded node, and the replicated planner
-//! retires the old one only once the new one runs, so the service never drops below its
-//! desired count. Off with the cluster setting `rebalance: false`. Pure.
+//! current spec running, no rollout under way) but its tasks sit unevenly (a node joined or
+//! became active again), it moves tasks from the busiest node towards the emptiest of the
+//! `targets` (the nodes the scheduler's filters would accept one more task of it on), at most
+//! `update.parallelism` at a time. A move is a second task in the slot: the scheduler places
+//! it on the target with the fewest tasks of the service, and the replicated planner retires
+//! the old one only once the new one runs, so the service never drops below its desired
+//! count. Each move narrows the gap, so it ends. Services with spread preferences are left to
+//! the scheduler. Off with the cluster setting `rebalance: false`. Pure.
 
 use super::driver::Plan;
 use super::task_factory::new_task;
@@ -15,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn plan_rebalance(
     service: &Service,
     tasks: &[&Task],
-    usable: &BTreeSet<NodeId>,
+    targets: &BTreeSet<NodeId>,
     now: Timestamp,
 ) -> Plan {
     let mut plan = Plan::default();
@@ -23,7 +25,7 @@ pub fn plan_rebalance(
         .update_status
         .as_ref()
         .is_some_and(|u| u.state.in_progress())
-        || usable.len() < 2
+        || targets.is_empty()
     {
         return plan;
     }
@@ -42,10 +44,10 @@ pub fn plan_rebalance(
     if !settled || !one_per_slot {
         return plan;
     }
-    let mut on: BTreeMap<&NodeId, Vec<&Task>> = usable.iter().map(|n| (n, Vec::new())).collect();
+    let mut on: BTreeMap<&NodeId, Vec<&Task>> = targets.iter().map(|n| (n, Vec::new())).collect();
     for t in &live {
-        if let Some(list) = t.node_id.as_ref().and_then(|n| on.get_mut(n)) {
-            list.push(t);
+        if let Some(n) = t.node_id.as_ref() {
+            on.entry(n).or_default().push(t);
         }
     }
     let budget = match service.spec.update.parallelism {
@@ -55,16 +57,21 @@ pub fn plan_rebalance(
     // Greedy: each move takes the highest slot of the busiest node to the emptiest one.
     let mut counts: BTreeMap<&NodeId, usize> = on.iter().map(|(n, l)| (*n, l.len())).collect();
     for _ in 0..budget {
-        let (busiest, most) = counts
+        let Some((busiest, most)) = counts
             .iter()
             .max_by_key(|(n, c)| (**c, std::cmp::Reverse(**n)))
             .map(|(n, c)| (*n, *c))
-            .expect("at least two usable nodes");
-        let (emptiest, least) = counts
+        else {
+            break;
+        };
+        let Some((emptiest, least)) = counts
             .iter()
+            .filter(|(n, _)| targets.contains(**n))
             .min_by_key(|(n, c)| (**c, **n))
             .map(|(n, c)| (*n, *c))
-            .expect("at least two usable nodes");
+        else {
+            break;
+        };
         if most <= least + 1 {
             break;
         }

@@ -1,6 +1,6 @@
 //! Unit tests of the pure planners, on hand-built states.
 
-mod fixtures;
+pub(crate) mod fixtures;
 mod modes_plan;
 mod reaper_plan;
 mod replicated_plan;

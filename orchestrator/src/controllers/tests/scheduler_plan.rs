@@ -90,3 +90,136 @@ fn pending_message_is_not_rewritten_when_unchanged() {
     );
     assert!(plan(&st).is_empty());
 }
+
+const GIB: u64 = 1 << 30;
+
+fn sized(id: &str, memory: u64) -> Node {
+    let mut n = node(id, NodeState::Ready, Availability::Active);
+    n.description.cpus = 2;
+    n.description.memory_bytes = memory;
+    n
+}
+
+fn pending_message(actions: &[Action]) -> Vec<&str> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SetTaskPending { message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn assigned(actions: &[Action]) -> Vec<&str> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::AssignTask { node_id, .. } => Some(node_id.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_pending_task_counts_every_reason_in_pipeline_order() {
+    let mut s = service("web", "img", 1);
+    s.spec.task.placement.constraints = vec!["node.labels.zone==east".into()];
+    s.spec.task.resources.reservations.memory = 2 * GIB;
+    let t = task(&s, 1, TaskState::New, None);
+    let mut small_east = sized("small", GIB);
+    small_east.spec.labels.insert("zone".into(), "east".into());
+    let nodes = vec![
+        node("down", NodeState::Down, Availability::Active),
+        small_east,
+        sized("west1", 8 * GIB),
+        sized("west2", 8 * GIB),
+    ];
+    assert_eq!(
+        pending_message(&plan(&state(nodes, vec![t]))),
+        [
+            "no suitable node (1 node not available, 1 node insufficient memory, \
+          2 nodes not matching constraint node.labels.zone==east)"
+        ]
+    );
+}
+
+#[test]
+fn a_pending_task_is_placed_once_a_node_gets_the_label() {
+    let mut s = service("web", "img", 1);
+    s.spec.task.placement.constraints = vec!["node.labels.zone==east".into()];
+    let t = task(&s, 1, TaskState::New, None);
+    let mut nodes = vec![sized("a", GIB), sized("b", GIB)];
+    let before = plan(&state(nodes.clone(), vec![t.clone()]));
+    assert_eq!(
+        pending_message(&before),
+        ["no suitable node (2 nodes not matching constraint node.labels.zone==east)"]
+    );
+    nodes[1].spec.labels.insert("zone".into(), "east".into());
+    assert_eq!(assigned(&plan(&state(nodes, vec![t]))), ["b"]);
+}
+
+#[test]
+fn reservations_never_overcommit_and_a_finished_task_frees_room() {
+    let mut s = service("web", "img", 3);
+    s.spec.task.resources.reservations.memory = GIB;
+    let mut running = task(&s, 1, TaskState::Running, Some("a"));
+    let tasks = vec![
+        running.clone(),
+        task(&s, 2, TaskState::New, None),
+        task(&s, 3, TaskState::New, None),
+    ];
+    let nodes = vec![sized("a", 2 * GIB)];
+    let actions = plan(&state(nodes.clone(), tasks.clone()));
+    assert_eq!(assigned(&actions), ["a"], "room for one more");
+    assert_eq!(
+        pending_message(&actions),
+        ["no suitable node (1 node insufficient memory)"]
+    );
+
+    running.status.state = TaskState::Failed;
+    let mut tasks = tasks;
+    tasks[0] = running;
+    assert_eq!(assigned(&plan(&state(nodes, tasks))), ["a", "a"]);
+}
+
+#[test]
+fn max_replicas_per_node_leaves_the_rest_pending() {
+    let mut s = service("web", "img", 3);
+    s.spec.task.placement.max_replicas_per_node = 1;
+    let tasks = (1..=3).map(|i| task(&s, i, TaskState::New, None)).collect();
+    let nodes = vec![sized("a", GIB), sized("b", GIB)];
+    let actions = plan(&state(nodes, tasks));
+    let mut on = assigned(&actions);
+    on.sort();
+    assert_eq!(on, ["a", "b"]);
+    assert_eq!(
+        pending_message(&actions),
+        ["no suitable node (2 nodes at max replicas per node (1))"]
+    );
+}
+
+#[test]
+fn the_scheduler_wakes_for_node_changes_and_stopped_tasks() {
+    let c = crate::controllers::scheduler::controller();
+    let s = service("web", "img", 1);
+    let interested = |o: crate::store::Object| (c.interested)(&o);
+    assert!(interested(crate::store::Object::Node(sized("a", GIB))));
+    assert!(interested(crate::store::Object::Task(task(
+        &s,
+        1,
+        TaskState::Complete,
+        Some("a")
+    ))));
+    assert!(interested(crate::store::Object::Task(task(
+        &s,
+        1,
+        TaskState::New,
+        None
+    ))));
+    assert!(!interested(crate::store::Object::Task(task(
+        &s,
+        1,
+        TaskState::Running,
+        Some("a")
+    ))));
+}
