@@ -112,9 +112,13 @@ async fn drain_moves_tasks_off_and_pause_takes_no_new_ones() -> anyhow::Result<(
             s["mode"]["replicated"]["replicas"] = 8.into()
         })
         .await?;
-    eventually("the new tasks go to the active worker", WAIT, || async {
+    // The new tasks go to the active worker, and rebalancing evens out the rest: 4 and 4.
+    eventually("4 tasks on each node", WAIT, || async {
         let n = manager.running("drained", IMAGE_1).await.ok()?;
-        (n == 8 && worker.running_containers().len() == 2).then_some(())
+        (n == 8
+            && worker.running_containers().len() == 4
+            && manager.running_containers().len() == 4)
+            .then_some(())
     })
     .await?;
     Ok(())
