@@ -5,16 +5,19 @@
 
 pub mod docker;
 mod docker_body;
+mod docker_health;
 pub mod executor;
 pub mod http_client;
 mod labels;
 mod reporter;
 mod runner;
+#[cfg(test)]
+mod runner_health_tests;
 mod session;
 pub mod sim;
 mod worker;
 
-pub use executor::{ContainerInfo, ExecError, Executor};
+pub use executor::{ContainerInfo, ExecError, Executor, Health};
 pub use http_client::HttpClients;
 
 use shoal_api::NodeId;

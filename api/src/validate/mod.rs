@@ -2,6 +2,8 @@
 //! anything is stored). Each error names the field that is wrong.
 
 mod container;
+mod health;
+mod ports;
 mod rollout;
 
 use crate::service::{ServiceMode, ServiceSpec};
@@ -131,6 +133,10 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
         ));
     }
     container::validate_container(c)?;
+    if let Some(h) = &c.healthcheck {
+        health::validate_healthcheck(h)?;
+    }
+    ports::validate_ports(&c.ports)?;
     rollout::validate_restart(&spec.task.restart)?;
     rollout::validate_update_config("update", &spec.update)?;
     rollout::validate_update_config("rollback", &spec.rollback)?;

@@ -8,6 +8,7 @@ pub mod reaper;
 pub mod replicated;
 pub mod rollout;
 pub mod scheduler;
+mod scheduler_ports;
 mod task_factory;
 
 pub use driver::{Controller, Plan, WholeState, drive};

@@ -3,15 +3,20 @@
 //! It is the only writer of `node_id` (and of the `pending`/`assigned` status).
 
 use super::driver::WholeState;
+use super::scheduler_ports::HostPorts;
 use crate::store::{Action, Object, State};
 use shoal_api::{Node, NodeId, ServiceId, Task, TaskState};
 use std::collections::HashMap;
 
 /// One reason a node may be unsuitable for a task.
-trait Filter {
+pub(super) trait Filter {
     fn accepts(&self, task: &Task, node: &Node) -> bool;
     /// `n` nodes failed this filter: say so in a few words.
     fn explain(&self, n: usize) -> String;
+    /// The same, for this task (a filter may name what the task asks for).
+    fn explain_for(&self, _task: &Task, n: usize) -> String {
+        self.explain(n)
+    }
 }
 
 struct ReadyAndActive;
@@ -25,11 +30,21 @@ impl Filter for ReadyAndActive {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
 const FILTERS: &[&(dyn Filter + Sync)] = &[&ReadyAndActive];
+
+/// The stateless filters, then those that follow what is placed on each node.
+fn pipeline<'a>(ports: &'a HostPorts) -> Vec<&'a dyn Filter> {
+    let stateful: [&dyn Filter; 1] = [ports];
+    FILTERS
+        .iter()
+        .map(|f| *f as &dyn Filter)
+        .chain(stateful)
+        .collect()
+}
 
 /// Whether a task waits for the scheduler.
 fn needs_placement(t: &Task) -> bool {
@@ -57,12 +72,14 @@ pub fn plan(state: &State) -> Vec<Action> {
         .filter(|t| needs_placement(t))
         .collect();
     pending.sort_by_key(|t| (&t.service_id, t.slot));
+    let mut ports = HostPorts::in_use(state);
     let mut actions = Vec::new();
     for task in pending {
-        let mut refused = vec![0usize; FILTERS.len()];
+        let filters = pipeline(&ports);
+        let mut refused = vec![0usize; filters.len()];
         let mut best: Option<(&Node, (usize, usize))> = None;
         for node in state.nodes.values() {
-            if let Some(i) = FILTERS.iter().position(|f| !f.accepts(task, node)) {
+            if let Some(i) = filters.iter().position(|f| !f.accepts(task, node)) {
                 refused[i] += 1;
                 continue;
             }
@@ -79,6 +96,7 @@ pub fn plan(state: &State) -> Vec<Action> {
         }
         match best {
             Some((node, _)) => {
+                ports.take(task, &node.id);
                 *total.entry(&node.id).or_default() += 1;
                 *per_service.entry((&task.service_id, &node.id)).or_default() += 1;
                 actions.push(Action::AssignTask {
@@ -88,7 +106,7 @@ pub fn plan(state: &State) -> Vec<Action> {
                 });
             }
             None => {
-                let message = explain(state.nodes.len(), &refused);
+                let message = explain(task, &filters, state.nodes.len(), &refused);
                 if task.status.state != TaskState::Pending || task.status.message != message {
                     actions.push(Action::SetTaskPending {
                         id: task.id.clone(),
@@ -102,15 +120,15 @@ pub fn plan(state: &State) -> Vec<Action> {
 }
 
 /// `no suitable node (2 nodes not available, 1 node insufficient memory)`
-fn explain(nodes: usize, refused: &[usize]) -> String {
+fn explain(task: &Task, filters: &[&dyn Filter], nodes: usize, refused: &[usize]) -> String {
     if nodes == 0 {
         return "no suitable node (no nodes in the cluster)".into();
     }
-    let reasons: Vec<String> = FILTERS
+    let reasons: Vec<String> = filters
         .iter()
         .zip(refused)
         .filter(|(_, n)| **n > 0)
-        .map(|(f, n)| f.explain(*n))
+        .map(|(f, n)| f.explain_for(task, *n))
         .collect();
     format!("no suitable node ({})", reasons.join(", "))
 }
