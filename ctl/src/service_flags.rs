@@ -1,6 +1,7 @@
 //! The command-line flags of `service create` and `service update` (clap definitions only).
 //! Both share [`TemplateFlags`]; `spec_flags` turns either set into a spec change.
 
+use crate::health_flags::HealthFlags;
 use crate::progress::WaitFlags;
 use clap::{Args, ValueEnum};
 use shoal_api::{FailureAction, RestartCondition, UpdateOrder};
@@ -138,6 +139,8 @@ pub struct TemplateFlags {
     /// Time a task gets to exit after SIGTERM before it is killed (e.g. 10s)
     #[arg(long, value_name = "D")]
     pub stop_grace_period: Option<String>,
+    #[command(flatten)]
+    pub health: HealthFlags,
 }
 
 /// `service create`
@@ -164,6 +167,9 @@ pub struct CreateArgs {
     /// Mount: type=bind|volume,src=..,dst=..[,readonly] (repeatable)
     #[arg(long = "mount", value_name = "MOUNT")]
     pub mounts: Vec<String>,
+    /// Publish a container port on the node's port: PUBLISHED:TARGET[/tcp|udp] (repeatable)
+    #[arg(long = "publish", short = 'p', value_name = "PORT")]
+    pub publish: Vec<String>,
     #[command(flatten)]
     pub template: TemplateFlags,
     #[command(flatten)]
@@ -206,6 +212,12 @@ pub struct UpdateArgs {
     /// Remove the mount at this container path (repeatable)
     #[arg(long = "mount-rm", value_name = "TARGET")]
     pub mount_rm: Vec<String>,
+    /// Add or replace a published port (by host port): PUBLISHED:TARGET[/tcp|udp]
+    #[arg(long = "publish-add", value_name = "PORT")]
+    pub publish_add: Vec<String>,
+    /// Remove the port published on this host port: PUBLISHED[/tcp|udp] (repeatable)
+    #[arg(long = "publish-rm", value_name = "PORT")]
+    pub publish_rm: Vec<String>,
     /// Replace every task even if the spec did not change
     #[arg(long)]
     pub force: bool,
