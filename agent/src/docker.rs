@@ -28,6 +28,8 @@ pub struct DockerExecutor {
     teardown: tokio::sync::Semaphore,
     /// Health status changes of this node's containers, from one `docker events` stream.
     health_events: HealthEvents,
+    /// Host address published ports bind to (`None`: Docker's default).
+    publish_ip: Option<String>,
 }
 
 /// Concurrent stop/remove calls to the engine (measured with `bench/run.sh`: 100 removals
@@ -61,7 +63,14 @@ impl DockerExecutor {
             docker,
             node_id,
             teardown: tokio::sync::Semaphore::new(TEARDOWN_CONCURRENCY),
+            publish_ip: None,
         })
+    }
+
+    /// Binds published ports to `ip` instead of all addresses.
+    pub fn with_publish_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.publish_ip = ip.map(|ip| ip.to_string());
+        self
     }
 
     async fn create_named(&self, task: &Task) -> Result<String, DockerError> {
@@ -70,7 +79,10 @@ impl DockerExecutor {
             ..Default::default()
         };
         self.docker
-            .create_container(Some(options), container_body(task, &self.node_id))
+            .create_container(
+                Some(options),
+                container_body(task, &self.node_id, self.publish_ip.as_deref()),
+            )
             .await
             .map(|r| r.id)
     }

@@ -33,7 +33,7 @@ fn health_config(h: &HealthCheck) -> HealthConfig {
 
 /// Exposed ports (`80/tcp`) and their bindings to host ports; one container port may be
 /// published on several host ports.
-fn port_bindings(ports: &[PortConfig]) -> (Vec<String>, PortMap) {
+fn port_bindings(ports: &[PortConfig], host_ip: Option<&str>) -> (Vec<String>, PortMap) {
     let mut exposed = Vec::new();
     let mut map = PortMap::new();
     for p in ports {
@@ -45,14 +45,15 @@ fn port_bindings(ports: &[PortConfig]) -> (Vec<String>, PortMap) {
             .or_insert_with(|| Some(Vec::new()))
             .get_or_insert_with(Vec::new)
             .push(PortBinding {
-                host_ip: None,
+                host_ip: host_ip.map(str::to_string),
                 host_port: Some(p.published.to_string()),
             });
     }
     (exposed, map)
 }
 
-pub fn container_body(task: &Task, node_id: &NodeId) -> ContainerCreateBody {
+/// `host_ip`: the address published ports bind to (`None`: Docker's default, all).
+pub fn container_body(task: &Task, node_id: &NodeId, host_ip: Option<&str>) -> ContainerCreateBody {
     let c = &task.spec.container;
     let mut labels: HashMap<String, String> = c.labels.clone().into_iter().collect();
     labels.insert(labels::SERVICE_ID.into(), task.service_id.to_string());
@@ -74,7 +75,7 @@ pub fn container_body(task: &Task, node_id: &NodeId) -> ContainerCreateBody {
             ..Default::default()
         })
         .collect();
-    let (exposed, bindings) = port_bindings(&c.ports);
+    let (exposed, bindings) = port_bindings(&c.ports, host_ip);
     let host_config = (!mounts.is_empty() || !bindings.is_empty()).then(|| HostConfig {
         mounts: (!mounts.is_empty()).then_some(mounts),
         port_bindings: (!bindings.is_empty()).then_some(bindings),
@@ -117,7 +118,7 @@ mod tests {
             status: TaskStatus::new(TaskState::Assigned, ""),
             restarts: Vec::new(),
         };
-        let plain = container_body(&t, &NodeId::from("n1"));
+        let plain = container_body(&t, &NodeId::from("n1"), None);
         assert_eq!(
             (plain.user, plain.hostname, plain.stop_signal),
             (None, None, None)
@@ -136,7 +137,7 @@ mod tests {
             target: "/data".into(),
             readonly: true,
         }];
-        let b = container_body(&t, &NodeId::from("n1"));
+        let b = container_body(&t, &NodeId::from("n1"), None);
         assert_eq!(b.user.as_deref(), Some("1000:1000"));
         assert_eq!(b.working_dir.as_deref(), Some("/srv"));
         assert_eq!(b.hostname.as_deref(), Some("box"));
@@ -182,7 +183,7 @@ mod tests {
             port(18081, 80, shoal_api::Protocol::Tcp),
             port(5353, 53, shoal_api::Protocol::Udp),
         ];
-        let b = container_body(&t, &NodeId::from("n1"));
+        let b = container_body(&t, &NodeId::from("n1"), Some("127.0.0.2"));
         let h = b.healthcheck.unwrap();
         assert_eq!(
             h.test.unwrap(),
@@ -207,10 +208,12 @@ mod tests {
         };
         assert_eq!(host_ports("80/tcp"), ["18080", "18081"]);
         assert_eq!(host_ports("53/udp"), ["5353"]);
+        let ip = &bindings["53/udp"].as_ref().unwrap()[0].host_ip;
+        assert_eq!(ip.as_deref(), Some("127.0.0.2"));
 
         t.spec.container.healthcheck = Some(HealthCheck::disabled());
         t.spec.container.ports.clear();
-        let b = container_body(&t, &NodeId::from("n1"));
+        let b = container_body(&t, &NodeId::from("n1"), None);
         assert_eq!(b.healthcheck.unwrap().test.unwrap(), ["NONE"]);
         assert!(b.host_config.is_none());
     }

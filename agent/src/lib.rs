@@ -34,6 +34,8 @@ pub struct AgentConfig {
     pub node_id: NodeId,
     pub hostname: String,
     pub docker_host: Option<String>,
+    /// Host address published ports bind to (default: Docker's).
+    pub publish_ip: Option<std::net::IpAddr>,
     /// Address this node advertises, for display.
     pub addr: Option<String>,
 }
@@ -50,7 +52,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> Result<(),
         match docker::DockerExecutor::connect(config.docker_host.as_deref(), config.node_id.clone())
             .await
         {
-            Ok(e) => break e,
+            Ok(e) => break e.with_publish_ip(config.publish_ip),
             Err(e) => {
                 tracing::error!(error = %e, "cannot reach the Docker engine; retrying in 5s");
                 tokio::select! {
