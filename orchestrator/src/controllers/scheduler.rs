@@ -37,7 +37,7 @@ pub(super) fn plural(n: usize) -> &'static str {
 const FILTERS: &[&(dyn Filter + Sync)] = &[&ReadyAndActive];
 
 /// The stateless filters, then those that follow what is placed on each node.
-fn pipeline<'a>(ports: &'a HostPorts) -> Vec<&'a dyn Filter> {
+fn pipeline(ports: &HostPorts) -> Vec<&dyn Filter> {
     let stateful: [&dyn Filter; 1] = [ports];
     FILTERS
         .iter()
