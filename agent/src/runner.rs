@@ -139,7 +139,9 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
             continue;
         }
         let container = p.container.clone().expect("created above");
-        if p.reported < TaskState::Starting {
+        // Start it unless it runs already (starting it again is harmless: an adopted task
+        // reported `starting` may never have been started).
+        if p.reported < TaskState::Running && p.health.is_none() {
             p.send(&r, TaskState::Starting, "starting", String::new(), None);
             if let Err(e) = r.executor.start(&container).await {
                 fail(&r, &mut p, e);
@@ -147,16 +149,22 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
             }
         }
         if p.health.is_none() {
-            let health = match r.executor.health(&container, None).await {
-                Ok(h) => h,
-                Err(e) => {
-                    // The wait below notices a container that is gone.
-                    tracing::warn!(task = %p.task.id, error = %e, "cannot read container health");
-                    Health::None
+            match r.executor.health(&container, None).await {
+                Ok(health) => {
+                    if !on_health(&r, &mut p, &container, health).await {
+                        continue;
+                    }
                 }
-            };
-            if !on_health(&r, &mut p, &container, health).await {
-                continue;
+                // The wait below reports a container that is gone.
+                Err(ExecError::NotFound) => {}
+                Err(e) => {
+                    tracing::warn!(task = %p.task.id, error = %e, "cannot read container health; retrying");
+                    tokio::select! {
+                        _ = r.shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                    continue;
+                }
             }
         }
         let seen = p.health.clone().unwrap_or(Health::None);
