@@ -1,9 +1,11 @@
 //! The Docker executor (bollard). Containers carry Shoal's labels and are named
 //! `<service>.<slot>.<task-id>`; only containers labelled with this node's id are listed, so
-//! several nodes can share one engine. What goes into a container is in `docker_body`.
+//! several nodes can share one engine. What goes into a container is in `docker_body`; how
+//! its health is followed, in `docker_health`.
 
 use crate::docker_body::container_body;
-use crate::executor::{ContainerInfo, ExecError, Executor};
+use crate::docker_health::{self, HealthEvents};
+use crate::executor::{ContainerInfo, ExecError, Executor, Health};
 use crate::labels;
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
@@ -24,6 +26,10 @@ pub struct DockerExecutor {
     /// Bounds concurrent stop/remove calls: the engine tears a hundred containers down
     /// faster a few at a time than all at once (creates and starts do best unbounded).
     teardown: tokio::sync::Semaphore,
+    /// Health status changes of this node's containers, from one `docker events` stream.
+    health_events: HealthEvents,
+    /// Host address published ports bind to (`None`: Docker's default).
+    publish_ip: Option<String>,
 }
 
 /// Concurrent stop/remove calls to the engine (measured with `bench/run.sh`: 100 removals
@@ -53,10 +59,18 @@ impl DockerExecutor {
         let docker = docker.negotiate_version().await.map_err(runtime)?;
         docker.ping().await.map_err(runtime)?;
         Ok(DockerExecutor {
+            health_events: docker_health::watch(docker.clone(), &node_id),
             docker,
             node_id,
             teardown: tokio::sync::Semaphore::new(TEARDOWN_CONCURRENCY),
+            publish_ip: None,
         })
+    }
+
+    /// Binds published ports to `ip` instead of all addresses.
+    pub fn with_publish_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.publish_ip = ip.map(|ip| ip.to_string());
+        self
     }
 
     async fn create_named(&self, task: &Task) -> Result<String, DockerError> {
@@ -65,7 +79,10 @@ impl DockerExecutor {
             ..Default::default()
         };
         self.docker
-            .create_container(Some(options), container_body(task, &self.node_id))
+            .create_container(
+                Some(options),
+                container_body(task, &self.node_id, self.publish_ip.as_deref()),
+            )
             .await
             .map(|r| r.id)
     }
@@ -250,5 +267,18 @@ impl Executor for DockerExecutor {
                 Err(e) => Err(runtime(e)),
             }
         })
+    }
+
+    fn health<'a>(
+        &'a self,
+        container: &'a str,
+        seen: Option<&'a Health>,
+    ) -> BoxFuture<'a, Result<Health, ExecError>> {
+        Box::pin(docker_health::wait_health(
+            &self.docker,
+            &self.health_events,
+            container,
+            seen,
+        ))
     }
 }

@@ -26,6 +26,23 @@ pub struct ContainerInfo {
     pub running: bool,
 }
 
+/// What a container's health check says (`None`: it has none, so running means ready).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    None,
+    Starting,
+    Healthy,
+    /// The output of the last probe.
+    Unhealthy(String),
+}
+
+impl Health {
+    /// Same state, whatever the probe output.
+    pub fn same_state(&self, other: &Health) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
 pub trait Executor: Send + Sync + 'static {
     /// What this machine offers.
     fn describe(&self) -> BoxFuture<'_, Result<NodeDescription, ExecError>>;
@@ -48,4 +65,10 @@ pub trait Executor: Send + Sync + 'static {
         &'a self,
         container: &'a str,
     ) -> BoxFuture<'a, Result<(bool, Option<i64>), ExecError>>;
+    /// The container's health now (`seen` is `None`), or once its state differs from `seen`.
+    fn health<'a>(
+        &'a self,
+        container: &'a str,
+        seen: Option<&'a Health>,
+    ) -> BoxFuture<'a, Result<Health, ExecError>>;
 }

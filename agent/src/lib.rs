@@ -5,16 +5,19 @@
 
 pub mod docker;
 mod docker_body;
+mod docker_health;
 pub mod executor;
 pub mod http_client;
 mod labels;
 mod reporter;
 mod runner;
+#[cfg(test)]
+mod runner_health_tests;
 mod session;
 pub mod sim;
 mod worker;
 
-pub use executor::{ContainerInfo, ExecError, Executor};
+pub use executor::{ContainerInfo, ExecError, Executor, Health};
 pub use http_client::HttpClients;
 
 use shoal_api::NodeId;
@@ -31,6 +34,8 @@ pub struct AgentConfig {
     pub node_id: NodeId,
     pub hostname: String,
     pub docker_host: Option<String>,
+    /// Host address published ports bind to (default: Docker's).
+    pub publish_ip: Option<std::net::IpAddr>,
     /// Address this node advertises, for display.
     pub addr: Option<String>,
 }
@@ -47,7 +52,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> Result<(),
         match docker::DockerExecutor::connect(config.docker_host.as_deref(), config.node_id.clone())
             .await
         {
-            Ok(e) => break e,
+            Ok(e) => break e.with_publish_ip(config.publish_ip),
             Err(e) => {
                 tracing::error!(error = %e, "cannot reach the Docker engine; retrying in 5s");
                 tokio::select! {

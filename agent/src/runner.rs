@@ -3,8 +3,12 @@
 //! remove it once stopped on request (a container that failed on its own stays for
 //! inspection until its task is removed). A finished task is never started again: restarts
 //! are new tasks made by the orchestrator. On agent shutdown the container is left running.
+//!
+//! A container with a health check is `starting` until its first healthy probe, and only then
+//! `running`; when it turns unhealthy it is stopped (and kept) and the task fails with the
+//! last probe's output.
 
-use crate::executor::{ContainerInfo, ExecError, Executor};
+use crate::executor::{ContainerInfo, ExecError, Executor, Health};
 use crate::reporter::ReportTx;
 use shoal_api::dispatch::StatusUpdate;
 use shoal_api::{Task, TaskState, TaskStatus, Timestamp};
@@ -32,6 +36,8 @@ struct Progress {
     finished: bool,
     /// When the container started, repeated in every later report.
     started_at: Option<Timestamp>,
+    /// The container's health as last seen since it started (`None`: not looked at yet).
+    health: Option<Health>,
 }
 
 impl Progress {
@@ -74,6 +80,7 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
             .or_else(|| task.status.container_id.clone()),
         finished: task.status.state.is_terminal(),
         started_at: task.status.started_at,
+        health: None,
         task,
     };
     let grace = p.task.spec.container.stop_grace_period;
@@ -132,19 +139,64 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
             continue;
         }
         let container = p.container.clone().expect("created above");
-        if p.reported < TaskState::Running {
+        // Start it unless it runs already (starting it again is harmless: an adopted task
+        // reported `starting` may never have been started).
+        if p.reported < TaskState::Running && p.health.is_none() {
             p.send(&r, TaskState::Starting, "starting", String::new(), None);
             if let Err(e) = r.executor.start(&container).await {
                 fail(&r, &mut p, e);
                 continue;
             }
-            p.send(&r, TaskState::Running, "started", String::new(), None);
         }
+        if p.health.is_none() {
+            match r.executor.health(&container, None).await {
+                Ok(health) => {
+                    if !on_health(&r, &mut p, &container, health).await {
+                        continue;
+                    }
+                }
+                // The wait below reports a container that is gone.
+                Err(ExecError::NotFound) => {}
+                Err(e) => {
+                    tracing::warn!(task = %p.task.id, error = %e, "cannot read container health; retrying");
+                    tokio::select! {
+                        _ = r.shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                    continue;
+                }
+            }
+        }
+        let seen = p.health.clone().unwrap_or(Health::None);
+        let executor = r.executor.clone();
+        let watch_health = async {
+            match seen {
+                // Nothing to follow: the container runs without a health check.
+                Health::None => std::future::pending().await,
+                _ => executor.health(&container, Some(&seen)).await,
+            }
+        };
         let exit = tokio::select! {
             _ = r.shutdown.cancelled() => return,
             _ = r.removed.cancelled() => continue,
             _ = r.desired.changed() => continue,
-            exit = r.executor.wait(&container) => exit,
+            health = watch_health => Err(health),
+            exit = r.executor.wait(&container) => Ok(exit),
+        };
+        let exit = match exit {
+            Ok(exit) => exit,
+            Err(Ok(health)) => {
+                on_health(&r, &mut p, &container, health).await;
+                continue;
+            }
+            Err(Err(e)) => {
+                tracing::warn!(task = %p.task.id, error = %e, "reading container health failed; retrying");
+                tokio::select! {
+                    _ = r.shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                continue;
+            }
         };
         match exit {
             Ok(0) => {
@@ -171,6 +223,44 @@ pub async fn run(mut r: Runner, task: Task, existing: Option<ContainerInfo>) {
             }
         }
     }
+}
+
+/// Reports what a new health state means for the task: running once healthy (or with no
+/// check), starting while the check has not passed yet, failed once unhealthy (the container
+/// is stopped first so it does not go on serving). Returns `false` once the task is over.
+async fn on_health(r: &Runner, p: &mut Progress, container: &str, health: Health) -> bool {
+    p.health = Some(health.clone());
+    let reported = p.reported;
+    match health {
+        // Already said (an adopted container): nothing new to report.
+        Health::None | Health::Healthy | Health::Starting if reported >= TaskState::Running => {}
+        Health::None => p.send(r, TaskState::Running, "started", String::new(), None),
+        Health::Healthy => p.send(
+            r,
+            TaskState::Running,
+            "started (healthy)",
+            String::new(),
+            None,
+        ),
+        Health::Starting => p.send(
+            r,
+            TaskState::Starting,
+            "started, waiting for the health check to pass",
+            String::new(),
+            None,
+        ),
+        Health::Unhealthy(output) => {
+            let grace = p.task.spec.container.stop_grace_period;
+            if let Err(e) = r.executor.stop(container, grace).await {
+                tracing::warn!(task = %p.task.id, error = %e, "cannot stop unhealthy container");
+            }
+            p.finished = true;
+            let err = format!("container unhealthy: {output}");
+            p.send(r, TaskState::Failed, "unhealthy", err, None);
+            return false;
+        }
+    }
+    true
 }
 
 /// Reports a task that could not be created or started.

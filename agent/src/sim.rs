@@ -2,7 +2,7 @@
 //! a test makes them exit. For unit tests and hollow-node scale benchmarks only; end-to-end
 //! tests use Docker.
 
-use crate::executor::{ContainerInfo, ExecError, Executor};
+use crate::executor::{ContainerInfo, ExecError, Executor, Health};
 use futures::future::BoxFuture;
 use shoal_api::{NodeDescription, Task, TaskId};
 use std::collections::HashMap;
@@ -16,6 +16,8 @@ struct SimContainer {
     /// `None` while running (or never started), `Some(code)` once exited.
     exit: watch::Sender<Option<i64>>,
     started: bool,
+    /// `Starting` for a task with a health check until a test says otherwise.
+    health: watch::Sender<Health>,
 }
 
 #[derive(Default)]
@@ -37,6 +39,13 @@ impl SimExecutor {
     pub fn exit(&self, container: &str, code: i64) {
         if let Some(c) = self.lock().get(container) {
             c.exit.send_replace(Some(code));
+        }
+    }
+
+    /// Sets a container's health, as its probes would.
+    pub fn set_health(&self, container: &str, health: Health) {
+        if let Some(c) = self.lock().get(container) {
+            c.health.send_replace(health);
         }
     }
 
@@ -97,6 +106,17 @@ impl Executor for SimExecutor {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
             *next += 1;
             let id = format!("sim{next:08}");
+            let checked = task
+                .spec
+                .container
+                .healthcheck
+                .as_ref()
+                .is_some_and(|h| !h.test.is_empty() && !h.is_disabled());
+            let health = if checked {
+                Health::Starting
+            } else {
+                Health::None
+            };
             map.insert(
                 id.clone(),
                 SimContainer {
@@ -104,6 +124,7 @@ impl Executor for SimExecutor {
                     name,
                     exit: watch::channel(None).0,
                     started: false,
+                    health: watch::channel(health).0,
                 },
             );
             Ok(id)
@@ -166,6 +187,31 @@ impl Executor for SimExecutor {
             let c = map.get(container).ok_or(ExecError::NotFound)?;
             let exit = *c.exit.borrow();
             Ok((c.started && exit.is_none(), exit))
+        })
+    }
+
+    fn health<'a>(
+        &'a self,
+        container: &'a str,
+        seen: Option<&'a Health>,
+    ) -> BoxFuture<'a, Result<Health, ExecError>> {
+        Box::pin(async move {
+            let mut rx = {
+                let map = self.lock();
+                map.get(container)
+                    .ok_or(ExecError::NotFound)?
+                    .health
+                    .subscribe()
+            };
+            loop {
+                let now = rx.borrow_and_update().clone();
+                if seen.is_none_or(|s| !s.same_state(&now)) {
+                    return Ok(now);
+                }
+                if rx.changed().await.is_err() {
+                    return Err(ExecError::NotFound);
+                }
+            }
         })
     }
 }

@@ -1,7 +1,10 @@
 //! What a task's container runs: image, command, environment, identity (user, working dir,
-//! hostname), mounts and how it is stopped. Passed to Docker as is by the agent.
+//! hostname), mounts, how it is stopped, its health check and published ports. Passed to
+//! Docker as is by the agent.
 
 use crate::duration::serde_humane;
+use crate::health::HealthCheck;
+use crate::ports::PortConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -39,6 +42,12 @@ pub struct ContainerSpec {
     pub stop_signal: String,
     #[serde(default = "default_stop_grace", with = "serde_humane")]
     pub stop_grace_period: Duration,
+    /// `None`: the image's health check, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthCheck>,
+    /// Container ports published on the node's ports (host mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<PortConfig>,
 }
 
 pub fn default_stop_grace() -> Duration {

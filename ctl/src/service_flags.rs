@@ -1,6 +1,7 @@
 //! The command-line flags of `service create` and `service update` (clap definitions only).
 //! Both share [`TemplateFlags`]; `spec_flags` turns either set into a spec change.
 
+use crate::health_flags::HealthFlags;
 use crate::progress::WaitFlags;
 use clap::{Args, ValueEnum};
 use shoal_api::{FailureAction, RestartCondition, UpdateOrder};
@@ -153,6 +154,8 @@ pub struct TemplateFlags {
     /// Memory each container may use (e.g. 1G; 0: no limit)
     #[arg(long, value_name = "SIZE")]
     pub limit_memory: Option<String>,
+    #[command(flatten)]
+    pub health: HealthFlags,
 }
 
 /// `service create`
@@ -196,6 +199,9 @@ pub struct CreateArgs {
     /// Placement preference spread=node.labels.KEY; repeat to nest (repeatable)
     #[arg(long = "placement-pref", value_name = "PREF")]
     pub placement_prefs: Vec<String>,
+    /// Publish a container port on the node's port: PUBLISHED:TARGET[/tcp|udp] (repeatable)
+    #[arg(long = "publish", short = 'p', value_name = "PORT")]
+    pub publish: Vec<String>,
     #[command(flatten)]
     pub template: TemplateFlags,
     #[command(flatten)]
@@ -250,6 +256,12 @@ pub struct UpdateArgs {
     /// Remove a placement preference spread=node.labels.KEY (repeatable)
     #[arg(long = "placement-pref-rm", value_name = "PREF")]
     pub placement_pref_rm: Vec<String>,
+    /// Add or replace a published port (by host port): PUBLISHED:TARGET[/tcp|udp]
+    #[arg(long = "publish-add", value_name = "PORT")]
+    pub publish_add: Vec<String>,
+    /// Remove the port published on this host port: PUBLISHED[/tcp|udp] (repeatable)
+    #[arg(long = "publish-rm", value_name = "PORT")]
+    pub publish_rm: Vec<String>,
     /// Replace every task even if the spec did not change
     #[arg(long)]
     pub force: bool,

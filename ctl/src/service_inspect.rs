@@ -92,6 +92,47 @@ fn resources(d: &mut Details, r: &shoal_api::Resources) {
     }
 }
 
+/// `CMD-SHELL wget -q localhost (every 2s, timeout 1s, 3 retries, start period 10s)`.
+fn healthcheck(h: Option<&shoal_api::HealthCheck>) -> String {
+    let Some(h) = h else {
+        return String::new();
+    };
+    if h.is_disabled() {
+        return "none (disabled)".into();
+    }
+    let test = if h.test.is_empty() {
+        "the image's".to_string()
+    } else {
+        h.test.join(" ")
+    };
+    let mut settings = Vec::new();
+    if !h.interval.is_zero() {
+        settings.push(format!("every {}", fmt_duration(h.interval)));
+    }
+    if !h.timeout.is_zero() {
+        settings.push(format!("timeout {}", fmt_duration(h.timeout)));
+    }
+    if h.retries > 0 {
+        settings.push(format!("{} retries", h.retries));
+    }
+    if !h.start_period.is_zero() {
+        settings.push(format!("start period {}", fmt_duration(h.start_period)));
+    }
+    if settings.is_empty() {
+        test
+    } else {
+        format!("{test} ({})", settings.join(", "))
+    }
+}
+
+/// `8080:80/tcp (host)`, one per line.
+fn ports(p: &[shoal_api::PortConfig]) -> String {
+    p.iter()
+        .map(|p| format!("{p} (host)"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
     let spec = &s.spec;
     let c = &spec.task.container;
@@ -121,6 +162,8 @@ pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
         .field_if(" Hostname", c.hostname.as_str())
         .field_if(" Mounts", mounts(&c.mounts))
         .field_if(" Stop signal", c.stop_signal.as_str())
+        .field_if(" Health check", healthcheck(c.healthcheck.as_ref()))
+        .field_if(" Published ports", ports(&c.ports))
         .field(" Stop grace period", fmt_duration(c.stop_grace_period))
         .section("Restart policy")
         .field(" Condition", wire_name(&spec.task.restart.condition))
@@ -197,6 +240,17 @@ Resources:
         s.spec.task.container.command = vec!["sh".into(), "-c".into()];
         s.spec.task.container.args = vec!["echo hi".into()];
         s.spec.task.container.env = vec!["A=1".into(), "B=2".into()];
+        s.spec.task.container.healthcheck = Some(shoal_api::HealthCheck {
+            test: shoal_api::HealthCheck::shell("true"),
+            interval: std::time::Duration::from_secs(2),
+            retries: 3,
+            ..Default::default()
+        });
+        s.spec.task.container.ports = vec![shoal_api::PortConfig {
+            published: 8080,
+            target: 80,
+            protocol: shoal_api::Protocol::Tcp,
+        }];
         s.update_status = Some(UpdateStatus {
             state: UpdateState::Updating,
             started_at: T0,
@@ -225,6 +279,8 @@ Container:
  Args:                [\"echo hi\"]
  Env:                 A=1
                       B=2
+ Health check:        CMD-SHELL true (every 2s, 3 retries)
+ Published ports:     8080:80/tcp (host)
  Stop grace period:   10s
 Restart policy:
  Condition:           any

@@ -3,14 +3,16 @@
 //! fresh spec with Shoal's defaults and update to the spec read from the server. A flag not
 //! given changes nothing.
 
+use crate::health_flags::HealthChanges;
 use crate::kv::{parse_keys, parse_opt_duration, parse_opt_size, parse_pairs, parse_spread_pref};
 use crate::mount_flag::parse_mounts;
+use crate::publish_flag::{parse_host_ports, parse_publishes};
 use crate::service_flags::{CreateArgs, TemplateFlags, UpdateArgs};
 use anyhow::{Result, bail};
 use shoal_api::validate::validate_service_spec;
 use shoal_api::{
-    ContainerSpec, FailureAction, Mount, Preference, RestartCondition, ServiceMode, ServiceSpec,
-    TaskTemplate, UpdateConfig, UpdateOrder, default_stop_grace,
+    ContainerSpec, FailureAction, HostPort, Mount, PortConfig, Preference, RestartCondition,
+    ServiceMode, ServiceSpec, TaskTemplate, UpdateConfig, UpdateOrder, default_stop_grace,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -44,6 +46,9 @@ pub struct SpecChanges {
     /// Bump `spec.task.force_update` so every task is replaced.
     pub force: bool,
     pub placement: PlacementChanges,
+    pub health: HealthChanges,
+    pub ports_rm: Vec<HostPort>,
+    pub ports_add: Vec<PortConfig>,
 }
 
 /// Changes to `spec.task.placement` and `spec.task.resources`.
@@ -200,6 +205,7 @@ impl TemplateFlags {
                 limit_memory: parse_opt_size("--limit-memory", self.limit_memory.as_deref())?,
                 ..PlacementChanges::default()
             },
+            health: self.health.changes()?,
             ..SpecChanges::default()
         })
     }
@@ -213,6 +219,7 @@ impl SpecChanges {
             labels_add: parse_pairs("--label", &args.labels)?,
             container_labels_add: parse_pairs("--container-label", &args.container_labels)?,
             mounts_add: parse_mounts("--mount", &args.mounts)?,
+            ports_add: parse_publishes("--publish", &args.publish)?,
             ..args.template.changes()?
         };
         let p = &mut changes.placement;
@@ -233,6 +240,8 @@ impl SpecChanges {
             container_labels_add: parse_pairs("--container-label-add", &args.container_label_add)?,
             mounts_rm: args.mount_rm.clone(),
             mounts_add: parse_mounts("--mount-add", &args.mount_add)?,
+            ports_rm: parse_host_ports("--publish-rm", &args.publish_rm)?,
+            ports_add: parse_publishes("--publish-add", &args.publish_add)?,
             force: args.force,
             ..args.template.changes()?
         };
@@ -284,6 +293,16 @@ impl SpecChanges {
         };
         c.mounts.retain(|m| !gone(m));
         c.mounts.extend(self.mounts_add.iter().cloned());
+        self.health.apply(&mut c.healthcheck);
+        // Published ports are keyed by host port: an added one replaces the old.
+        c.ports.retain(|p| {
+            !self.ports_rm.contains(&p.host_port())
+                && !self
+                    .ports_add
+                    .iter()
+                    .any(|a| a.host_port() == p.host_port())
+        });
+        c.ports.extend(self.ports_add.iter().copied());
         edit_map(&mut spec.labels, &self.labels_rm, &self.labels_add);
         if let Some(replicas) = self.replicas {
             match &mut spec.mode {
@@ -399,6 +418,7 @@ mod tests {
     use super::*;
     use crate::fixtures::argv;
     use clap::Parser;
+    use shoal_api::HealthCheck;
 
     #[derive(Parser)]
     struct Create {
@@ -675,6 +695,73 @@ mod tests {
                 .starts_with("spec.task.resources.reservations.memory: "),
             "{e}"
         );
+    }
+
+    #[test]
+    fn health_flags_set_the_check_and_update_changes_only_what_is_given() {
+        let spec = create(
+            "--name web --image x --health-cmd 'wget -q -O- localhost' --health-interval 2s \
+             --health-timeout 1s --health-retries 4 --health-start-period 30s",
+        )
+        .unwrap();
+        let h = spec.task.container.healthcheck.clone().unwrap();
+        assert_eq!(h.test, ["CMD-SHELL", "wget -q -O- localhost"]);
+        assert_eq!(
+            (h.interval, h.timeout, h.retries, h.start_period),
+            (
+                Duration::from_secs(2),
+                Duration::from_secs(1),
+                4,
+                Duration::from_secs(30)
+            )
+        );
+        assert!(base().task.container.healthcheck.is_none());
+
+        let after = update(&spec, "web --health-retries 1").unwrap();
+        let h2 = after.task.container.healthcheck.unwrap();
+        assert_eq!((h2.retries, &h2.test), (1, &h.test));
+        let off = update(&spec, "web --no-healthcheck").unwrap();
+        assert_eq!(
+            off.task.container.healthcheck,
+            Some(HealthCheck::disabled())
+        );
+        let on = update(&off, "web --health-interval 5s").unwrap();
+        let h3 = on.task.container.healthcheck.unwrap();
+        assert!(h3.test.is_empty(), "the image's test, with a new interval");
+        assert_eq!(h3.interval, Duration::from_secs(5));
+        assert!(create("--name w --image x --no-healthcheck --health-cmd true").is_err());
+        let e = create("--name w --image x --health-interval soon").unwrap_err();
+        assert!(e.to_string().starts_with("--health-interval: "), "{e}");
+    }
+
+    #[test]
+    fn publish_flags_add_replace_and_remove_ports_by_host_port() {
+        let spec = create("--name web --image x --publish 8080:80 -p 5353:53/udp").unwrap();
+        let ports: Vec<String> = spec
+            .task
+            .container
+            .ports
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ports, ["8080:80/tcp", "5353:53/udp"]);
+        let after = update(&spec, "web --publish-add 8080:81 --publish-rm 5353/udp").unwrap();
+        let ports: Vec<String> = after
+            .task
+            .container
+            .ports
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ports, ["8080:81/tcp"]);
+        let e = create("--name web --image x --publish 0:80").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("spec.task.container.ports[0].published: "),
+            "{e}"
+        );
+        let e = create("--name web --image x --publish 80:80 --publish 80:81").unwrap_err();
+        assert!(e.to_string().contains("published twice"), "{e}");
     }
 
     #[test]

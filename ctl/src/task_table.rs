@@ -39,8 +39,11 @@ pub fn current_state(status: &TaskStatus, now: Timestamp) -> String {
 }
 
 /// The task's error; for a task its restart policy will not replace, why first (the slot
-/// stays down).
+/// stays down); for a pending task, why the scheduler cannot place it (as Docker shows).
 pub fn error_cell(t: &Task, now: Timestamp) -> String {
+    if t.status.state == TaskState::Pending && t.status.err.is_empty() {
+        return t.status.message.clone();
+    }
     if t.desired_state == TaskState::Running
         && t.status.state.is_terminal()
         && let Restart::Never(why) = t.spec.restart.verdict(t, now)
@@ -147,6 +150,16 @@ cccccccccccc   web.2      nginx:1            Running         Pending 2 minutes a
         );
         t.desired_state = TaskState::Shutdown;
         assert_eq!(error_cell(&t, T0), "task: non-zero exit (1)");
+    }
+
+    #[test]
+    fn a_pending_task_says_why_it_is_not_placed() {
+        let svc = service("web", 1);
+        let mut t = task(&svc, 1, TaskState::Running, TaskState::Pending);
+        t.status.message = "no suitable node (1 node host port 80/tcp in use)".into();
+        assert_eq!(error_cell(&t, T0), t.status.message);
+        t.status.state = TaskState::Running;
+        assert_eq!(error_cell(&t, T0), "");
     }
 
     #[test]

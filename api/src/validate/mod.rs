@@ -2,7 +2,9 @@
 //! anything is stored). Each error names the field that is wrong.
 
 mod container;
+mod health;
 mod placement;
+mod ports;
 mod rollout;
 
 use crate::service::{ServiceMode, ServiceSpec};
@@ -152,6 +154,10 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
         ));
     }
     container::validate_container(c)?;
+    if let Some(h) = &c.healthcheck {
+        health::validate_healthcheck(h)?;
+    }
+    ports::validate_ports(&c.ports)?;
     rollout::validate_restart(&spec.task.restart)?;
     placement::validate_placement(&spec.task.placement)?;
     placement::validate_resources(&spec.task.resources)?;

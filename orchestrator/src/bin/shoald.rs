@@ -39,6 +39,10 @@ struct Args {
     /// Docker endpoint (default: DOCKER_HOST or the local socket).
     #[arg(long)]
     docker_host: Option<String>,
+    /// Host address published ports bind to (default: Docker's, all addresses), as dockerd's
+    /// --ip; lets nodes that share one engine publish the same port on different addresses.
+    #[arg(long, value_name = "IP")]
+    publish_ip: Option<std::net::IpAddr>,
 }
 
 #[tokio::main]
@@ -80,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
         hostname,
         advertise_addr: args.advertise_addr,
         docker_host: args.docker_host,
+        publish_ip: args.publish_ip,
         agent: true,
         force_new_cluster: args.force_new_cluster,
         join: args

@@ -31,6 +31,8 @@ pub struct Config {
     pub advertise_addr: Option<String>,
     /// Docker endpoint for the agent (default: the local socket or `DOCKER_HOST`).
     pub docker_host: Option<String>,
+    /// Host address the agent binds published ports to (default: Docker's).
+    pub publish_ip: Option<std::net::IpAddr>,
     /// Run this node's agent (off only in tests of the manager alone).
     pub agent: bool,
     /// Join an existing cluster instead of creating one (empty data dir only).

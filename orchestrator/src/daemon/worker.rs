@@ -45,6 +45,7 @@ pub(super) async fn run(
         node_id: id.node_id.clone(),
         hostname: config.hostname.clone(),
         docker_host: config.docker_host.clone(),
+        publish_ip: config.publish_ip,
         addr: Some(advertise),
     };
     let stop = shutdown.clone();

@@ -70,14 +70,34 @@ impl Shoald {
         Ok(node)
     }
 
+    /// Starts a new cluster's first manager with extra flags (e.g. `--publish-ip`).
+    pub async fn start_with(name: &str, extra: &[&str]) -> Result<Shoald> {
+        let args = extra.iter().map(|a| a.to_string()).collect();
+        let mut node = Self::new(name, args, None)?;
+        node.spawn()?;
+        node.wait_ready().await?;
+        Ok(node)
+    }
+
     /// Starts a node that joins `manager`'s cluster with `token` as a worker.
     pub async fn start_worker(name: &str, manager: &Shoald, token: &str) -> Result<Shoald> {
-        let args = vec![
+        Self::start_worker_with(name, manager, token, &[]).await
+    }
+
+    /// Starts a worker of `manager`'s cluster with extra flags.
+    pub async fn start_worker_with(
+        name: &str,
+        manager: &Shoald,
+        token: &str,
+        extra: &[&str],
+    ) -> Result<Shoald> {
+        let mut args = vec![
             "--join-addr".to_string(),
             format!("127.0.0.1:{}", manager.port),
             "--join-token".to_string(),
             token.to_string(),
         ];
+        args.extend(extra.iter().map(|a| a.to_string()));
         let mut node = Self::new(name, args, Some(manager.port))?;
         node.api_tls = manager.tls_dir();
         node.spawn()?;

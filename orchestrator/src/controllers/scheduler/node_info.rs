@@ -3,8 +3,8 @@
 //! one plan never overcommits a node.
 
 use crate::store::State;
-use shoal_api::{Node, ServiceId, Task, TaskState};
-use std::collections::HashMap;
+use shoal_api::{HostPort, Node, ServiceId, Task, TaskState};
+use std::collections::{HashMap, HashSet};
 
 pub struct NodeInfo<'a> {
     pub node: &'a Node,
@@ -14,6 +14,8 @@ pub struct NodeInfo<'a> {
     /// Reserved by every task here whose container may still run.
     pub reserved_nano_cpus: u64,
     pub reserved_memory: u64,
+    /// Host ports held by tasks here that are desired running and not stopped.
+    pub ports: HashSet<HostPort>,
 }
 
 impl<'a> NodeInfo<'a> {
@@ -24,6 +26,7 @@ impl<'a> NodeInfo<'a> {
             service_tasks: HashMap::new(),
             reserved_nano_cpus: 0,
             reserved_memory: 0,
+            ports: HashSet::new(),
         }
     }
 
@@ -35,7 +38,12 @@ impl<'a> NodeInfo<'a> {
             .enumerate()
             .map(|(i, n)| (n.node.id.clone(), i))
             .collect();
-        for t in state.tasks.values() {
+        // A global task names its node before it is placed: it counts once assigned.
+        for t in state
+            .tasks
+            .values()
+            .filter(|t| t.status.state >= TaskState::Assigned)
+        {
             if let Some(i) = t.node_id.as_ref().and_then(|n| index.get(n)) {
                 nodes[*i].add(t);
             }
@@ -52,6 +60,8 @@ impl<'a> NodeInfo<'a> {
         self.reserved_nano_cpus += r.nano_cpus();
         self.reserved_memory += r.memory;
         if task.desired_state <= TaskState::Running {
+            self.ports
+                .extend(task.spec.container.ports.iter().map(|p| p.host_port()));
             self.active_tasks += 1;
             *self
                 .service_tasks

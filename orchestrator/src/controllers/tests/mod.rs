@@ -7,3 +7,4 @@ mod replicated_plan;
 mod rollout_invariants;
 mod rollout_plan;
 mod scheduler_plan;
+mod scheduler_ports_plan;

@@ -6,6 +6,7 @@
 mod availability;
 mod constraints;
 mod max_per_node;
+mod ports;
 mod resources;
 
 use super::demand::Demand;
@@ -15,9 +16,11 @@ use std::collections::BTreeMap;
 /// `Ok` when `node` may take the task, else the reason, read after `N nodes`.
 pub type Filter = fn(&Demand, &NodeInfo) -> Result<(), String>;
 
-/// In SwarmKit's order: availability, resources, constraints, then the per-node cap.
+/// In SwarmKit's order: availability, host ports, resources, constraints, then the per-node
+/// cap.
 pub const PIPELINE: &[Filter] = &[
     availability::ready_and_active,
+    ports::host_ports_free,
     resources::enough_resources,
     constraints::matches_constraints,
     max_per_node::below_max_per_node,
