@@ -230,3 +230,39 @@ async fn replicated_services_spread_back_onto_a_node_that_returns() -> Result<()
     assert_eq!(worker.running_containers().len(), 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failing_update_of_a_global_service_rolls_back() -> Result<()> {
+    let (manager, _worker) = Shoald::manager_and_worker("grb").await?;
+    let mut s = with_mode(spec("gback", IMAGE_1, 0), json!({"global": {}}));
+    s["update"] = json!({"failure_action": "rollback", "monitor": "3s"});
+    manager.create_service(s).await?;
+    eventually("2 running", WAIT, || async {
+        (manager.running("gback", IMAGE_1).await.ok()? == 2).then_some(())
+    })
+    .await?;
+    manager
+        .update_service("gback", |spec| {
+            spec["task"]["container"]["image"] = IMAGE_2.into();
+            spec["task"]["container"]["command"] = json!(["sh", "-c", "exit 3"]);
+        })
+        .await?;
+    let status = eventually("the update to be rolled back", WAIT, || async {
+        let svc = manager.get("/v1/services/gback").await.ok()?;
+        (svc["update_status"]["state"] == "rollback_completed")
+            .then(|| svc["update_status"].clone())
+    })
+    .await?;
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("gback."),
+        "names the failed task: {status}"
+    );
+    eventually("the old spec running on both nodes", WAIT, || async {
+        (manager.running("gback", IMAGE_1).await.ok()? == 2).then_some(())
+    })
+    .await?;
+    Ok(())
+}

@@ -6,9 +6,11 @@
 //! active gets a task; a drained or removed node's task, or that of a node that no longer
 //! matches the service's constraints, is shut down; a node that is down
 //! keeps its task until it returns. Restarts follow the restart policy on the same node, and a
-//! new spec rolls over the nodes within the update parallelism and order.
+//! new spec rolls over the nodes as a replicated service rolls over its slots: parallelism,
+//! delay, order, and the failure action (pause, continue, rollback) through `rollout`.
 
 use super::driver::Plan;
+use super::rollout::{Rollout, decide, observe, slot_key};
 use super::task_factory::new_task;
 use crate::store::Action;
 use shoal_api::{Node, NodeId, Restart, Service, Task, TaskState, Timestamp, UpdateOrder};
@@ -85,6 +87,7 @@ pub fn plan_global(
     let none: Vec<&Task> = Vec::new();
     let mut candidates: Vec<&Task> = Vec::new();
     let mut in_flight = 0usize;
+    let mut last_running_new: Option<Timestamp> = None;
     let all: BTreeSet<&NodeId> = nodes
         .eligible
         .iter()
@@ -137,14 +140,62 @@ pub fn plan_global(
             candidates.push(cur);
         } else if cur.status.state < TaskState::Running {
             in_flight += 1;
+        } else if ts.len() > 1 {
+            last_running_new = last_running_new.max(Some(cur.status.timestamp));
         }
     }
-    let update = &service.spec.update;
-    let budget = if update.parallelism == 0 {
+    if job {
+        return plan;
+    }
+
+    // Where the rollout stands, as for replicated services: failures may pause it or roll
+    // it back; the update delay spaces batches.
+    let rollout = Rollout::of(service);
+    let outdated: Vec<_> = candidates.iter().map(|t| slot_key(t)).collect();
+    let observed = observe(service, &rollout, tasks, &outdated);
+    let step = decide(
+        service,
+        &rollout,
+        &observed,
+        !candidates.is_empty(),
+        in_flight > 0,
+        now,
+    );
+    if step.rollback {
+        return Plan {
+            actions: vec![Action::RollbackService {
+                id: service.id.clone(),
+                expected_spec_version: Some(service.spec_version),
+                status: step.status,
+            }],
+            wake_at: None,
+        };
+    }
+    let update = rollout.config;
+    let mut budget = if step.hold || rollout.paused() {
+        0
+    } else if update.parallelism == 0 {
         usize::MAX
     } else {
         (update.parallelism as usize).saturating_sub(in_flight)
     };
+    if !update.delay.is_zero()
+        && let Some(t) = last_running_new
+        && now < t.plus(update.delay)
+    {
+        budget = 0;
+        let due = t.plus(update.delay);
+        plan.wake_at = Some(plan.wake_at.map_or(due, |w| w.min(due)));
+    }
+    if let Some(wake) = step.wake_at {
+        plan.wake_at = Some(plan.wake_at.map_or(wake, |w| w.min(wake)));
+    }
+    if let Some(status) = step.status {
+        plan.actions.push(Action::SetServiceUpdateStatus {
+            id: service.id.clone(),
+            status,
+        });
+    }
     for old in candidates.into_iter().take(budget) {
         let node = old.node_id.as_ref().expect("global tasks have a node");
         match update.order {

@@ -11,7 +11,7 @@
 //! new one runs.
 
 use super::driver::Plan;
-use super::rollout::{Rollout, decide, observe};
+use super::rollout::{Rollout, decide, observe, slot_key};
 use super::task_factory::new_task;
 use crate::store::Action;
 use shoal_api::{NodeId, Restart, Service, ServiceId, Task, TaskState, Timestamp, UpdateOrder};
@@ -202,7 +202,7 @@ pub fn plan_service(
     }
 
     // Where the rollout stands: failures may pause it or roll it back.
-    let outdated_slots: Vec<u64> = candidates.iter().map(|t| t.slot).collect();
+    let outdated_slots: Vec<_> = candidates.iter().map(|t| slot_key(t)).collect();
     let observed = observe(service, &rollout, tasks, &outdated_slots);
     let step = decide(
         service,

@@ -10,7 +10,8 @@
 //! action applies: pause, continue, or roll back to the previous spec.
 
 use shoal_api::{
-    FailureAction, Service, Task, TaskState, Timestamp, UpdateConfig, UpdateState, UpdateStatus,
+    FailureAction, NodeId, Service, Task, TaskState, Timestamp, UpdateConfig, UpdateState,
+    UpdateStatus,
 };
 use std::collections::BTreeSet;
 
@@ -80,12 +81,27 @@ fn failed_early(t: &Task, config: &UpdateConfig) -> bool {
             .is_none_or(|s| t.status.timestamp < s.plus(config.monitor))
 }
 
+/// What a rollout replaces: a replica slot, or for a global service (slot 0) a node.
+pub type SlotKey<'a> = (u64, Option<&'a NodeId>);
+
+/// The slot a task fills.
+pub fn slot_key(t: &Task) -> SlotKey<'_> {
+    (
+        t.slot,
+        if t.slot == 0 {
+            t.node_id.as_ref()
+        } else {
+            None
+        },
+    )
+}
+
 /// Looks at the tasks of `service` (history included) for the rollout in progress.
 pub fn observe<'a>(
     service: &Service,
     rollout: &Rollout,
     tasks: &[&'a Task],
-    outdated_slots: &[u64],
+    outdated_slots: &[SlotKey<'a>],
 ) -> Observed<'a> {
     let Some(status) = rollout.status else {
         return Observed::default();
@@ -100,8 +116,8 @@ pub fn observe<'a>(
         .filter(|t| failed_early(t, rollout.config))
         .collect();
     failures.sort_by_key(|t| (t.status.timestamp, t.id.clone()));
-    let slots: BTreeSet<u64> = new_tasks()
-        .map(|t| t.slot)
+    let slots: BTreeSet<SlotKey> = new_tasks()
+        .map(slot_key)
         .chain(outdated_slots.iter().copied())
         .collect();
     let monitored_until = new_tasks()
