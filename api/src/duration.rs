@@ -15,10 +15,15 @@ pub fn parse(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))
 }
 
-/// Formats like `1m 30s` without spaces (`1m30s`), `0s` for zero.
+/// Formats like `1m 30s` without spaces (`1m30s`), `0s` for zero, whole days as `90d`
+/// (humantime would say `2months29days2h52m48s`).
 pub fn format(d: Duration) -> String {
     if d.is_zero() {
         return "0s".into();
+    }
+    const DAY: u64 = 86_400;
+    if d.subsec_nanos() == 0 && d.as_secs() % DAY == 0 {
+        return format!("{}d", d.as_secs() / DAY);
     }
     humantime::format_duration(d).to_string().replace(' ', "")
 }
@@ -58,5 +63,13 @@ mod tests {
         assert!(parse("ten").is_err());
         assert_eq!(format(Duration::from_secs(90)), "1m30s");
         assert_eq!(format(Duration::ZERO), "0s");
+        let ninety_days = Duration::from_secs(90 * 86_400);
+        assert_eq!(format(ninety_days), "90d");
+        assert_eq!(
+            parse("90d").unwrap(),
+            ninety_days,
+            "what it prints parses back"
+        );
+        assert_eq!(format(Duration::from_secs(86_400 + 1)), "1day1s");
     }
 }
