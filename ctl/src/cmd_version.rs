@@ -43,7 +43,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         let both = OrderedJson::object([("client", client_json()), ("server", server)]);
         return print_out(&structured.render(&both)?);
     }
-    print_out(&client_text())?;
+    // A blank line between the two, as `docker version` has.
+    print_out(&format!("{}\n", client_text()))?;
     let server: ServerVersion = typed(&ctx.client.get(&["version"], &[]).await?)?;
     print_out(&server_text(&server))
 }

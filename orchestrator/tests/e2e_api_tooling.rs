@@ -222,3 +222,19 @@ fn shoalctl_completion_prints_scripts_that_know_the_subcommands() {
         .expect("run shoalctl");
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn a_bad_query_parameter_is_a_json_400() -> Result<()> {
+    let node = Shoald::start("api-query").await?;
+    let (status, body) = node.call(Method::GET, "/v1/tasks?all=maybe", None).await?;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_argument", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("all"),
+        "{body}"
+    );
+    Ok(())
+}
