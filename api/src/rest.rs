@@ -106,3 +106,35 @@ pub struct ClientBundleRequest {
     #[serde(default)]
     pub name: Option<String>,
 }
+
+/// `GET /v1/version`: what the answering node runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    pub version: String,
+    /// The REST API's version, the prefix of its paths.
+    pub api_version: String,
+    pub os: String,
+    pub arch: String,
+    /// `manager` or `worker`.
+    pub role: String,
+    /// Whether the answering manager leads the cluster (absent on workers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<bool>,
+}
+
+impl VersionInfo {
+    /// This build's figures, for a node of `role`.
+    pub fn of_this_build(role: &str, leader: Option<bool>) -> Self {
+        VersionInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            api_version: API_VERSION.into(),
+            os: std::env::consts::OS.into(),
+            arch: std::env::consts::ARCH.into(),
+            role: role.into(),
+            leader,
+        }
+    }
+}
+
+/// The REST API's version.
+pub const API_VERSION: &str = "v1";

@@ -4,6 +4,7 @@
 
 mod client;
 mod cmd_cluster;
+mod cmd_completion;
 mod cmd_node;
 mod cmd_service;
 mod cmd_task;
@@ -70,6 +71,11 @@ struct Cli {
 enum Command {
     /// Show the client and server versions
     Version,
+    /// Print a shell completion script, e.g. `source <(shoalctl completion bash)`
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Inspect the cluster, its join tokens and settings
     #[command(subcommand)]
     Cluster(ClusterCommand),
@@ -91,6 +97,10 @@ pub struct Ctx {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Completion needs no server, nor a reachable default socket.
+    if let Command::Completion { shell } = cli.command {
+        return cmd_completion::run(shell, <Cli as clap::CommandFactory>::command());
+    }
     let endpoint = Endpoint::from_flag(cli.host.as_deref())?;
     let ctx = Ctx {
         client: Client::new(endpoint, cli.tls_dir.as_deref())?,
@@ -98,6 +108,9 @@ async fn run(cli: Cli) -> Result<()> {
     };
     match &cli.command {
         Command::Version => cmd_version::run(&ctx).await,
+        Command::Completion { shell } => {
+            cmd_completion::run(*shell, <Cli as clap::CommandFactory>::command())
+        }
         Command::Cluster(cmd) => cmd_cluster::run(cmd, &ctx).await,
         Command::Node(cmd) => cmd_node::run(cmd, &ctx).await,
         Command::Service(cmd) => cmd_service::run(cmd, &ctx).await,

@@ -10,3 +10,4 @@ pub mod leader;
 pub mod pki;
 pub mod raft;
 pub mod store;
+pub mod telemetry;

@@ -109,6 +109,11 @@ pub async fn drive<C: Controller>(
                 let now = Timestamp::now();
                 Instant::now() + now.until(t)
             });
+            let placements = plan
+                .actions
+                .iter()
+                .filter(|a| matches!(a, Action::AssignTask { .. }))
+                .count();
             if let Err(e) = write_all(&writer, plan.actions).await {
                 tracing::warn!(controller = name, error = %e, "write failed; retrying in {backoff:?}");
                 tokio::select! {
@@ -119,6 +124,7 @@ pub async fn drive<C: Controller>(
                 controller.mark_all();
                 continue;
             }
+            crate::telemetry::placed(placements);
             backoff = Duration::from_millis(100);
         }
         tokio::select! {

@@ -91,6 +91,11 @@ impl Dispatcher {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Agent sessions open now.
+    pub fn session_count(&self) -> usize {
+        self.sessions().len()
+    }
+
     pub async fn register(&self, req: RegisterRequest) -> Result<RegisterResponse, DispatchError> {
         // Nodes exist once they joined; only this manager's own agent may create its node.
         let known = self.store.read().nodes.get(&req.node_id).map(|n| n.role);
@@ -125,6 +130,7 @@ impl Dispatcher {
         if let Some(old) = old {
             old.cancel.cancel();
         }
+        crate::telemetry::registered();
         tracing::info!(node = %req.node_id, "agent registered");
         Ok(RegisterResponse {
             session_id,
@@ -138,6 +144,7 @@ impl Dispatcher {
         match sessions.get_mut(&req.node_id) {
             Some(s) if s.id == req.session_id => {
                 s.last_seen = Instant::now();
+                crate::telemetry::heartbeat();
                 Ok(HeartbeatResponse {
                     heartbeat_period_ms: self.heartbeat_period().as_millis() as u64,
                 })

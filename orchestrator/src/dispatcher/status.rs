@@ -29,6 +29,7 @@ pub(super) async fn flush_loop(d: Arc<Dispatcher>, mut rx: mpsc::Receiver<Pendin
             batch.push(p);
         }
         let updates: Vec<StatusUpdate> = batch.iter().flat_map(|p| p.updates.clone()).collect();
+        crate::telemetry::status_batch(batch.len(), updates.len());
         let result = write(&d, updates).await;
         for p in batch {
             let r = match &result {

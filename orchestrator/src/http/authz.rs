@@ -8,7 +8,8 @@
 //! | `GET /v1/ca`, `POST /v1/join`               | anyone (the join token is the proof) |
 //! | `/v1/raft/*`, `/v1/join/raft`               | manager certificates                 |
 //! | `/v1/dispatcher/*`, `/v1/ca/node`, `renew`  | node certificates (as themselves)    |
-//! | everything else (the control API)           | managers, client bundles, the socket |
+//! | `/v1/openapi.json`                          | any certificate of the cluster       |
+//! | everything else (control API, `/metrics`)   | managers, client bundles, the socket |
 //!
 //! Node certificates count only while the node is in the cluster with the role the certificate
 //! names: a removed node's certificate opens nothing, and a demoted manager's is a worker's.
@@ -113,27 +114,56 @@ pub fn relay_value(caller: &Caller) -> String {
     serde_json::to_string(caller).unwrap_or_default()
 }
 
-enum Need {
+/// Which callers an endpoint accepts (the OpenAPI document says the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
     Anyone,
     RaftPeer,
     Node,
+    Authenticated,
     Control,
 }
 
-fn need(path: &str) -> Need {
+impl Access {
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Anyone => "anyone",
+            Access::RaftPeer => "raft-peer",
+            Access::Node => "node",
+            Access::Authenticated => "authenticated",
+            Access::Control => "control",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Access::Anyone => "anyone, without a certificate",
+            Access::RaftPeer => "manager certificates (Raft peers)",
+            Access::Node => "node certificates, each acting only for its own node",
+            Access::Authenticated => "any certificate of the cluster (nodes and client bundles)",
+            Access::Control => {
+                "manager certificates, client bundles (`shoalctl cluster client-bundle`) and the control socket"
+            }
+        }
+    }
+}
+
+/// Who may call `path`.
+pub fn access(path: &str) -> Access {
     match path {
-        "/v1/ca" | "/v1/join" => Need::Anyone,
-        "/v1/join/raft" => Need::RaftPeer,
-        "/v1/ca/node" | "/v1/ca/renew" => Need::Node,
-        p if p.starts_with("/v1/raft/") => Need::RaftPeer,
-        p if p.starts_with("/v1/dispatcher/") => Need::Node,
-        _ => Need::Control,
+        "/v1/ca" | "/v1/join" => Access::Anyone,
+        "/v1/join/raft" => Access::RaftPeer,
+        "/v1/ca/node" | "/v1/ca/renew" => Access::Node,
+        "/v1/openapi.json" => Access::Authenticated,
+        p if p.starts_with("/v1/raft/") => Access::RaftPeer,
+        p if p.starts_with("/v1/dispatcher/") => Access::Node,
+        _ => Access::Control,
     }
 }
 
 fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError> {
-    let need = need(path);
-    if matches!(need, Need::Anyone) || *caller == Caller::Local {
+    let need = access(path);
+    if matches!(need, Access::Anyone) || *caller == Caller::Local {
         return Ok(());
     }
     match (need, caller) {
@@ -141,27 +171,28 @@ fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError>
             "a client certificate signed by the cluster CA is required: use a bundle from `shoalctl cluster client-bundle` (shoalctl --tls-dir DIR)",
         )),
         (
-            Need::RaftPeer,
+            Access::RaftPeer,
             Caller::Node {
                 role: Role::Manager,
                 ..
             },
         ) => Ok(()),
-        (Need::RaftPeer, _) => Err(ApiError::forbidden(
+        (Access::RaftPeer, _) => Err(ApiError::forbidden(
             "only manager certificates may call raft endpoints",
         )),
-        (Need::Node, Caller::Node { id, role }) => in_cluster(st, id, *role).map(|_| ()),
-        (Need::Node, _) => Err(ApiError::forbidden(
+        (Access::Node, Caller::Node { id, role }) => in_cluster(st, id, *role).map(|_| ()),
+        (Access::Node, _) => Err(ApiError::forbidden(
             "only node certificates may call the dispatcher",
         )),
-        (Need::Control, Caller::Client { .. }) => Ok(()),
-        (Need::Control, Caller::Node { id, role }) => match in_cluster(st, id, *role)? {
+        (Access::Authenticated | Access::Control, Caller::Client { .. }) => Ok(()),
+        (Access::Authenticated, Caller::Node { id, role }) => in_cluster(st, id, *role).map(|_| ()),
+        (Access::Control, Caller::Node { id, role }) => match in_cluster(st, id, *role)? {
             Role::Manager => Ok(()),
             Role::Worker => Err(ApiError::forbidden(format!(
                 "node {id} is a worker: worker certificates may not call the control API ({path})"
             ))),
         },
-        (Need::Anyone, _) | (_, Caller::Local) => Ok(()),
+        (Access::Anyone, _) | (_, Caller::Local) => Ok(()),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Forwarding: a manager that is not the leader relays every API request (but Raft's own
 //! RPCs) to the leader and streams the answer back, so clients and agents may talk to any
 //! manager and always see the leader's consistent state. With no leader it answers at once.
+//! What describes the manager asked (its version, the API document, its metrics) is answered
+//! where it is asked.
 
 use super::AppState;
 use super::authz::{CALLER_HEADER, Caller, relay_value};
@@ -19,7 +21,9 @@ const MAX_BODY: usize = 8 << 20;
 
 pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/v1/raft/") || path == "/v1/version" {
+    if path.starts_with("/v1/raft/")
+        || matches!(path, "/v1/version" | "/v1/openapi.json" | "/metrics")
+    {
         return next.run(req).await;
     }
     if crate::raft::leads_with_quorum(&st.raft, st.raft_id, &st.contacts) {

@@ -1,9 +1,11 @@
 //! A JSON body extractor whose errors name the field path (`spec.mode.replicated.replicas`)
-//! and say plainly what is wrong, instead of a generic deserialization message.
+//! and say plainly what is wrong, instead of a generic deserialization message; and a query
+//! extractor whose errors are the same JSON as every other error.
 
 use super::error::ApiError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 pub struct Body<T>(pub T);
@@ -16,6 +18,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .await
             .map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?;
         parse(&bytes, "").map(Body)
+    }
+}
+
+/// Query parameters; a bad one is a JSON 400 (`Failed to deserialize query string: all:
+/// provided string was not `true` or `false``), not axum's plain text.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
     }
 }
 

@@ -9,10 +9,13 @@ mod error;
 mod forward;
 mod join;
 mod json;
+mod metrics_route;
 mod node_roles;
 mod nodes;
+pub mod openapi;
 mod raft_routes;
 mod resolve;
+pub mod route_table;
 mod services;
 mod tasks;
 
@@ -21,8 +24,10 @@ pub use error::ApiError;
 use crate::dispatcher::Dispatcher;
 use crate::raft::{Raft, RaftId, Writer};
 use crate::store::Store;
-use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use shoal_api::rest::VersionInfo;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -62,43 +67,7 @@ pub fn local_router(state: AppState) -> Router {
 }
 
 fn routes(state: AppState) -> Router {
-    Router::new()
-        .route("/v1/version", get(version))
-        .route("/v1/cluster", get(cluster::get).post(cluster::update))
-        .route(
-            "/v1/cluster/rotate-join-token",
-            post(cluster::rotate_join_token),
-        )
-        .route("/v1/nodes", get(nodes::list))
-        .route(
-            "/v1/nodes/{id}",
-            get(nodes::get).post(nodes::update).delete(nodes::remove),
-        )
-        .route("/v1/nodes/{id}/promote", post(node_roles::promote))
-        .route("/v1/nodes/{id}/demote", post(node_roles::demote))
-        .route("/v1/services", get(services::list).post(services::create))
-        .route(
-            "/v1/services/{id}",
-            get(services::get)
-                .post(services::update)
-                .delete(services::delete),
-        )
-        .route("/v1/services/{id}/rollback", post(services::rollback))
-        .route("/v1/tasks", get(tasks::list))
-        .route("/v1/tasks/{id}", get(tasks::get))
-        .route("/v1/ca", get(ca::root))
-        .route("/v1/ca/node", get(ca::node_status))
-        .route("/v1/ca/renew", post(ca::renew))
-        .route("/v1/ca/client-bundle", post(ca::client_bundle))
-        .route("/v1/join", post(join::join))
-        .route("/v1/join/raft", post(join::join_raft))
-        .route("/v1/dispatcher/register", post(agent_routes::register))
-        .route("/v1/dispatcher/heartbeat", post(agent_routes::heartbeat))
-        .route("/v1/dispatcher/assignments", get(agent_routes::assignments))
-        .route("/v1/dispatcher/status", post(agent_routes::status))
-        .route("/v1/raft/append", post(raft_routes::append))
-        .route("/v1/raft/vote", post(raft_routes::vote))
-        .route("/v1/raft/snapshot", post(raft_routes::snapshot))
+    route_table::router(route_table::all())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -107,8 +76,10 @@ fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn version() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }))
+/// `GET /v1/version` on a manager.
+async fn version(State(st): State<AppState>) -> Json<VersionInfo> {
+    let leader = st.raft.metrics().borrow().current_leader == Some(st.raft_id);
+    Json(VersionInfo::of_this_build("manager", Some(leader)))
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
@@ -123,7 +94,10 @@ pub fn worker_router(managers: Vec<String>) -> Router {
         managers.join(", ")
     );
     Router::new()
-        .route("/v1/version", get(version))
+        .route(
+            "/v1/version",
+            get(|| async { Json(VersionInfo::of_this_build("worker", None)) }),
+        )
         .fallback(move || {
             let message = message.clone();
             async move {

@@ -92,7 +92,7 @@ pub struct RemoveQuery {
 pub async fn remove(
     State(st): State<AppState>,
     Path(r): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<RemoveQuery>,
+    super::json::Query(q): super::json::Query<RemoveQuery>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let node = find(&st, &r)?;
     let host = &node.description.hostname;

@@ -2,9 +2,10 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::json::Query;
 use super::resolve::resolve;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use shoal_api::{Task, TaskState};
 
