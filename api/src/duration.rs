@@ -22,7 +22,7 @@ pub fn format(d: Duration) -> String {
         return "0s".into();
     }
     const DAY: u64 = 86_400;
-    if d.subsec_nanos() == 0 && d.as_secs() % DAY == 0 {
+    if d.subsec_nanos() == 0 && d.as_secs().is_multiple_of(DAY) {
         return format!("{}d", d.as_secs() / DAY);
     }
     humantime::format_duration(d).to_string().replace(' ', "")
