@@ -1,0 +1,367 @@
+//! Reading manifests: YAML files of one or more documents (`---`), each a service. A
+//! document is either a bare service spec (`name`, `labels`, `task`, `mode`, `update`,
+//! `rollback`) or a whole service object as `shoalctl service inspect NAME -o yaml` prints
+//! it, whose `spec` is taken and whose read-only fields (`id`, `version`, times, status,
+//! `previous_spec`) are accepted and ignored: apply means "make it so", whatever version the
+//! file was read at. Every document is parsed and validated before anything is applied, and
+//! every problem is reported as `file:line:column: field.path: message`.
+
+use crate::manifest_locate::{Position, locate, parse_path};
+use crate::suggest::with_suggestion;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use shoal_api::ServiceSpec;
+use shoal_api::validate::validate_service_spec;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A manifest file's name (as given, or `<stdin>`) and text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+/// One service of a manifest, valid, with where it came from.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub spec: ServiceSpec,
+    pub source: Source,
+    /// Index of the document in its file, from 0.
+    pub doc: usize,
+    /// `spec.` when the document is a whole service object, empty for a bare spec.
+    pub prefix: &'static str,
+}
+
+impl Manifest {
+    /// An error about the field at `spec_path` (like `spec.mode`), placed in the document.
+    pub fn error_at(&self, spec_path: &str, message: impl Into<String>) -> ManifestError {
+        let path = in_document(spec_path, self.prefix);
+        ManifestError {
+            file: self.source.name.clone(),
+            position: locate(&self.source.text, self.doc, &parse_path(&path)),
+            path,
+            message: message.into(),
+        }
+    }
+}
+
+/// A problem found in a manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestError {
+    pub file: String,
+    pub position: Option<Position>,
+    /// Field path as written in the document; empty for the document as a whole.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(p) = self.position {
+            write!(f, ":{}:{}", p.line, p.column)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// `service inspect -o yaml`: the spec plus fields the store writes, which apply ignores.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceObject {
+    spec: ServiceSpec,
+    #[serde(default, rename = "id")]
+    _id: IgnoredAny,
+    #[serde(default, rename = "version")]
+    _version: IgnoredAny,
+    #[serde(default, rename = "created_at")]
+    _created_at: IgnoredAny,
+    #[serde(default, rename = "updated_at")]
+    _updated_at: IgnoredAny,
+    #[serde(default, rename = "spec_version")]
+    _spec_version: IgnoredAny,
+    #[serde(default, rename = "rolled_back")]
+    _rolled_back: IgnoredAny,
+    #[serde(default, rename = "previous_spec")]
+    _previous_spec: IgnoredAny,
+    #[serde(default, rename = "update_status")]
+    _update_status: IgnoredAny,
+}
+
+/// Parses and validates every document of every source; all of them or none.
+pub fn parse_all(sources: &[Source]) -> Result<Vec<Manifest>, Vec<ManifestError>> {
+    let mut manifests = Vec::new();
+    let mut errors = Vec::new();
+    for source in sources {
+        let (found, mut problems) = parse_source(source);
+        if found.is_empty() && problems.is_empty() {
+            problems.push(ManifestError {
+                file: source.name.clone(),
+                position: None,
+                path: String::new(),
+                message: "no service in this file".into(),
+            });
+        }
+        manifests.extend(found);
+        errors.append(&mut problems);
+    }
+    let mut seen: BTreeMap<&str, &Manifest> = BTreeMap::new();
+    for m in &manifests {
+        if let Some(first) = seen.insert(&m.spec.name, m) {
+            let at = first.error_at("spec.name", "");
+            let first_at = at.to_string();
+            errors.push(m.error_at(
+                "spec.name",
+                format!(
+                    "service {:?} is already described at {}",
+                    m.spec.name,
+                    first_at.trim_end_matches(": ")
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(manifests)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The valid services of one file and the problems of the others.
+pub fn parse_source(source: &Source) -> (Vec<Manifest>, Vec<ManifestError>) {
+    let mut manifests = Vec::new();
+    let mut errors = Vec::new();
+    for (doc, document) in serde_yaml::Deserializer::from_str(&source.text).enumerate() {
+        let value = match serde_yaml::Value::deserialize(document) {
+            Ok(value) => value,
+            Err(e) => {
+                // Malformed YAML: what follows cannot be trusted.
+                errors.push(yaml_error(source, &e));
+                break;
+            }
+        };
+        match parse_document(source, doc, &value) {
+            Ok(Some(m)) => manifests.push(m),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    (manifests, errors)
+}
+
+fn parse_document(
+    source: &Source,
+    doc: usize,
+    value: &serde_yaml::Value,
+) -> Result<Option<Manifest>, ManifestError> {
+    let whole = |message: &str| ManifestError {
+        file: source.name.clone(),
+        position: locate(&source.text, doc, &[]),
+        path: String::new(),
+        message: message.into(),
+    };
+    let prefix = match value {
+        serde_yaml::Value::Null => return Ok(None),
+        serde_yaml::Value::Mapping(m) if m.contains_key("spec") => "spec.",
+        serde_yaml::Value::Mapping(_) => "",
+        _ => {
+            return Err(whole(
+                "a document must be a service spec (name, task, mode...) \
+                 or a service object with a spec",
+            ));
+        }
+    };
+    // Read again from the text rather than from `value`, so errors carry positions.
+    let document = serde_yaml::Deserializer::from_str(&source.text)
+        .nth(doc)
+        .ok_or_else(|| whole("the document vanished on a second reading"))?;
+    let typed = if prefix.is_empty() {
+        ServiceSpec::deserialize(document)
+    } else {
+        ServiceObject::deserialize(document).map(|o| o.spec)
+    };
+    let spec = typed.map_err(|e| yaml_error(source, &e))?;
+    let manifest = Manifest {
+        spec,
+        source: source.clone(),
+        doc,
+        prefix,
+    };
+    match validate_service_spec(&manifest.spec) {
+        Ok(()) => Ok(Some(manifest)),
+        Err(e) => Err(manifest.error_at(&e.field, e.message)),
+    }
+}
+
+/// A validation path (`spec.task...`) as written in a document with `prefix`.
+fn in_document(spec_path: &str, prefix: &str) -> String {
+    match prefix {
+        "" => spec_path
+            .strip_prefix("spec.")
+            .unwrap_or(spec_path)
+            .to_string(),
+        _ => spec_path.to_string(),
+    }
+}
+
+/// A yaml_serde error as `file:line:col: path: message`, with a suggestion for a misspelt
+/// key. Its text is `path: message at line L column C`; the position is kept apart.
+fn yaml_error(source: &Source, e: &serde_yaml::Error) -> ManifestError {
+    let position = Position::of(e);
+    let mut text = e.to_string();
+    if let Some(p) = position {
+        text = text.replacen(&format!(" at line {} column {}", p.line, p.column), "", 1);
+    }
+    let (path, message) = match text.split_once(": ") {
+        Some((path, message)) if looks_like_path(path) => (path.to_string(), message.to_string()),
+        _ => (String::new(), text),
+    };
+    ManifestError {
+        file: source.name.clone(),
+        position,
+        path,
+        message: with_suggestion(&message),
+    }
+}
+
+fn looks_like_path(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]?-".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Source {
+        Source {
+            name: "web.yaml".into(),
+            text: text.into(),
+        }
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse_all(&[source(text)]) {
+            Ok(m) => panic!("accepted: {m:?}"),
+            Err(e) => e.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    const WEB: &str = "\
+name: web
+task:
+  container:
+    image: shoal-demo:1
+mode:
+  replicated:
+    replicas: 2
+";
+
+    #[test]
+    fn reads_a_bare_spec_and_several_documents() {
+        let text = format!("{WEB}---\nname: api\ntask:\n  container:\n    image: x:1\n---\n");
+        let m = parse_all(&[source(&text)]).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].spec.replicas(), Some(2));
+        assert_eq!(m[0].spec.task.container.image, "shoal-demo:1");
+        assert_eq!(m[1].spec.name, "api");
+        assert_eq!(m[1].doc, 1);
+    }
+
+    #[test]
+    fn reads_a_whole_service_object_and_ignores_its_read_only_fields() {
+        let text = "\
+id: 3f2a
+version: 17
+created_at: 2026-11-22T23:00:00.000Z
+updated_at: 2026-11-22T23:00:00.000Z
+spec:
+  name: web
+  task:
+    container:
+      image: shoal-demo:2
+spec_version: 3
+previous_spec:
+  name: web
+update_status:
+  state: completed
+";
+        let m = parse_all(&[source(text)]).unwrap();
+        assert_eq!(m[0].spec.task.container.image, "shoal-demo:2");
+        assert_eq!(m[0].prefix, "spec.");
+    }
+
+    #[test]
+    fn a_misspelt_key_gets_a_suggestion_and_a_position() {
+        let text = WEB.replace("replicas: 2", "replicaz: 2");
+        assert_eq!(
+            errors(&text),
+            ["web.yaml:7:5: mode.replicated: unknown field `replicaz`, did you mean `replicas`?"]
+        );
+        let text = WEB.replace("image:", "imagee:");
+        let e = errors(&text);
+        assert!(e[0].starts_with("web.yaml:4:5: "), "{e:?}");
+        assert!(
+            e[0].ends_with("unknown field `imagee`, did you mean `image`?"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn validation_errors_name_file_line_column_and_field() {
+        let text = WEB.replace("shoal-demo:1", "\"\"");
+        assert_eq!(
+            errors(&text),
+            ["web.yaml:4:12: task.container.image: image must not be empty"]
+        );
+        let text = format!(
+            "id: x\nspec:\n{}",
+            indent(&WEB.replace("shoal-demo:1", "\"\""))
+        );
+        assert_eq!(
+            errors(&text),
+            ["web.yaml:6:14: spec.task.container.image: image must not be empty"]
+        );
+    }
+
+    #[test]
+    fn malformed_yaml_gives_its_position() {
+        let e = errors("name: web\ntask:\n  container: [\n");
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("web.yaml:4:1: "), "{e:?}");
+    }
+
+    #[test]
+    fn every_bad_document_is_reported_and_duplicates_are_refused() {
+        let text = format!("{WEB}---\nname: \"\"\ntask: {{container: {{image: x}}}}\n---\n{WEB}");
+        let e = errors(&text);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(e[0], "web.yaml:9:7: name: name must not be empty");
+        assert!(
+            e[1].starts_with(
+                "web.yaml:12:7: name: service \"web\" is already described at web.yaml:1:7"
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_or_a_scalar_document_is_refused() {
+        assert_eq!(errors("# nothing\n"), ["web.yaml: no service in this file"]);
+        let e = errors("just text\n");
+        assert!(
+            e[0].starts_with("web.yaml:1:1: a document must be"),
+            "{e:?}"
+        );
+    }
+
+    fn indent(text: &str) -> String {
+        text.lines().map(|l| format!("  {l}\n")).collect()
+    }
+}
