@@ -39,17 +39,22 @@ pub struct ApplyArgs {
     pub wait: WaitFlags,
 }
 
-/// Reads, validates and plans; any problem is an error naming each place.
-async fn planned(ctx: &Ctx, files: &FileArgs) -> Result<Vec<Planned>> {
+/// Reads, validates and plans; any problem is an error naming each place, followed by
+/// `outcome` (like "nothing was applied").
+async fn planned(ctx: &Ctx, files: &FileArgs, outcome: &str) -> Result<Vec<Planned>> {
     let sources = load(&files.files)?;
-    let manifests = parse_all(&sources).map_err(refused)?;
+    let manifests = parse_all(&sources).map_err(|e| refused(e, outcome))?;
     let current: Vec<Service> = typed(&ctx.client.get(&["services"], &[]).await?)?;
-    plan(manifests, &current).map_err(refused)
+    plan(manifests, &current).map_err(|e| refused(e, outcome))
 }
 
-fn refused(errors: Vec<ManifestError>) -> anyhow::Error {
-    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    anyhow!("{}\nnothing was applied", lines.join("\n"))
+/// One line per problem, then what that means for the command.
+fn refused(errors: Vec<ManifestError>, outcome: &str) -> anyhow::Error {
+    let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    if !outcome.is_empty() {
+        lines.push(outcome.to_string());
+    }
+    anyhow!("{}", lines.join("\n"))
 }
 
 /// A line for the user: stdout for tables, stderr when stdout carries JSON or YAML.
@@ -64,7 +69,7 @@ fn say(ctx: &Ctx, line: &str) -> Result<()> {
 
 pub async fn apply(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     let wait = args.wait.wait_for()?;
-    let planned = planned(ctx, &args.files).await?;
+    let planned = planned(ctx, &args.files, "nothing was applied").await?;
     let mut results = Vec::new();
     let mut to_wait = Vec::new();
     for (i, p) in planned.iter().enumerate() {
@@ -130,7 +135,7 @@ async fn write(ctx: &Ctx, p: &Planned) -> Result<(OrderedJson, Service, &'static
 }
 
 pub async fn diff(ctx: &Ctx, args: &FileArgs) -> Result<()> {
-    let planned = planned(ctx, args).await?;
+    let planned = planned(ctx, args, "").await?;
     match ctx.format.structured() {
         Some(structured) => {
             let entries = planned.iter().map(diff_entry).collect::<Result<_>>()?;
@@ -162,7 +167,7 @@ fn diff_entry(p: &Planned) -> Result<OrderedJson> {
 
 pub async fn delete(ctx: &Ctx, args: &FileArgs) -> Result<()> {
     let sources = load(&args.files)?;
-    let manifests = parse_all(&sources).map_err(refused)?;
+    let manifests = parse_all(&sources).map_err(|e| refused(e, "nothing was removed"))?;
     let current: Vec<Service> = typed(&ctx.client.get(&["services"], &[]).await?)?;
     let mut removed = Vec::new();
     for m in &manifests {
