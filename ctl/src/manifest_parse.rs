@@ -331,6 +331,25 @@ update_status:
     }
 
     #[test]
+    fn a_bad_duration_or_size_is_placed_on_its_field() {
+        let text = format!("{WEB}update:\n  delay: 5 parsecs\n");
+        let e = errors(&text);
+        assert!(
+            e[0].starts_with("web.yaml:9:10: update.delay: invalid duration"),
+            "{e:?}"
+        );
+        let text = WEB.replace(
+            "mode:",
+            "  resources:\n    limits:\n      memory: lots\nmode:",
+        );
+        let e = errors(&text);
+        assert!(
+            e[0].starts_with("web.yaml:7:15: task.resources.limits.memory: "),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn malformed_yaml_gives_its_position() {
         let e = errors("name: web\ntask:\n  container: [\n");
         assert_eq!(e.len(), 1);
