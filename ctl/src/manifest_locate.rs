@@ -2,10 +2,16 @@
 //! column. yaml_serde keeps no positions in its `Value`, but its errors carry the position
 //! of the node being read; so we read the document once more, walk down the path and fail
 //! on purpose at the target node (or at the deepest ancestor present, for a field left to
-//! its default), and take the error's location.
+//! its default), and take the error's location. The same walk reads a typed value in place
+//! (one element of a list of services) with positions in its errors.
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
+    Visitor,
+};
 use std::fmt;
+use std::marker::PhantomData;
 
 /// A line and column, both counted from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,73 +59,110 @@ pub fn parse_path(path: &str) -> Vec<Step> {
 /// ancestor present.
 pub fn locate(text: &str, doc: usize, path: &[Step]) -> Option<Position> {
     let document = serde_yaml::Deserializer::from_str(text).nth(doc)?;
-    match Probe(path).deserialize(document) {
+    match At::<Here>::new(path).deserialize(document) {
         Err(e) => Position::of(&e),
-        Ok(()) => None,
+        Ok(Here) => None,
     }
 }
 
-/// Walks down `path`; every outcome is an error carrying the position where it stopped.
-struct Probe<'p>(&'p [Step]);
+/// Reads a `T` from the node at `path` of document `doc`, straight from the text so its
+/// errors carry positions and paths.
+pub fn read_at<T: DeserializeOwned>(
+    text: &str,
+    doc: usize,
+    path: &[Step],
+) -> Result<T, serde_yaml::Error> {
+    match serde_yaml::Deserializer::from_str(text).nth(doc) {
+        Some(document) => At::<T>::new(path).deserialize(document),
+        None => Err(de::Error::custom(format!("no document {}", doc + 1))),
+    }
+}
 
-const FOUND: &str = "found";
+/// Walks down `path` and reads a `T` there; a missing step is an error at the node where
+/// the walk stopped.
+struct At<'p, T> {
+    path: &'p [Step],
+    read: PhantomData<T>,
+}
 
-impl<'de> DeserializeSeed<'de> for Probe<'_> {
-    type Value = ();
+impl<'p, T> At<'p, T> {
+    fn new(path: &'p [Step]) -> Self {
+        At {
+            path,
+            read: PhantomData,
+        }
+    }
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        match self.0.first() {
-            None => d.deserialize_any(Here),
+const MISSING: &str = "no such field";
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for At<'_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        match self.path.first() {
+            None => T::deserialize(d),
             Some(Step::Key(_)) => d.deserialize_map(self),
             Some(Step::Index(_)) => d.deserialize_seq(self),
         }
     }
 }
 
-impl<'de> Visitor<'de> for Probe<'_> {
-    type Value = ();
+impl<'de, T: Deserialize<'de>> Visitor<'de> for At<'_, T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("the path to a field")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (Some(Step::Key(wanted)), rest) = (self.0.first(), &self.0[1..]) else {
-            return Err(de::Error::custom(FOUND));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let (Some(Step::Key(wanted)), rest) = (self.path.first(), &self.path[1..]) else {
+            return Err(de::Error::custom(MISSING));
         };
         while let Some(key) = map.next_key::<serde_yaml::Value>()? {
             if key.as_str() == Some(wanted.as_str()) {
-                return map.next_value_seed(Probe(rest));
+                let found = map.next_value_seed(At::<T>::new(rest))?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                return Ok(found);
             }
             map.next_value::<IgnoredAny>()?;
         }
-        Err(de::Error::custom(FOUND))
+        Err(de::Error::custom(MISSING))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let (Some(Step::Index(wanted)), rest) = (self.0.first(), &self.0[1..]) else {
-            return Err(de::Error::custom(FOUND));
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        let (Some(Step::Index(wanted)), rest) = (self.path.first(), &self.path[1..]) else {
+            return Err(de::Error::custom(MISSING));
         };
         for _ in 0..*wanted {
             if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Err(de::Error::custom(FOUND));
+                return Err(de::Error::custom(MISSING));
             }
         }
-        match seq.next_element_seed(Probe(rest))? {
-            Some(()) => Ok(()),
-            None => Err(de::Error::custom(FOUND)),
-        }
+        let found = seq
+            .next_element_seed(At::<T>::new(rest))?
+            .ok_or_else(|| de::Error::custom(MISSING))?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(found)
     }
 }
 
-/// The target: refuses whatever it finds, so the error carries the node's position.
+/// The target of `locate`: refuses whatever it finds, so the error carries its position.
 struct Here;
 
-impl<'de> Visitor<'de> for Here {
-    type Value = ();
+impl<'de> Deserialize<'de> for Here {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Here, D::Error> {
+        d.deserialize_any(HereVisitor)
+    }
+}
+
+struct HereVisitor;
+
+impl<'de> Visitor<'de> for HereVisitor {
+    type Value = Here;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(FOUND)
+        f.write_str("nothing: this is where the field is")
     }
 }
 
@@ -168,6 +211,17 @@ mode:
         assert_eq!(at(0, "task.container.env[1]"), Some((7, 9)));
         assert_eq!(at(1, "name"), Some((9, 7)));
         assert_eq!(at(1, "mode.replicated.replicas"), Some((12, 15)));
+    }
+
+    #[test]
+    fn reads_a_value_in_place_with_its_position_in_errors() {
+        let env: Vec<String> = read_at(DOC, 0, &parse_path("task.container.env")).unwrap();
+        assert_eq!(env, ["A=1", "B"]);
+        let n: u64 = read_at(DOC, 1, &parse_path("mode.replicated.replicas")).unwrap();
+        assert_eq!(n, 3);
+        let e = read_at::<u64>(DOC, 0, &parse_path("name")).unwrap_err();
+        assert_eq!(Position::of(&e), Some(Position { line: 1, column: 7 }));
+        assert!(read_at::<u64>(DOC, 0, &parse_path("nope")).is_err());
     }
 
     #[test]

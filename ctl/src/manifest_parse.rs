@@ -1,12 +1,12 @@
-//! Reading manifests: YAML files of one or more documents (`---`), each a service. A
-//! document is either a bare service spec (`name`, `labels`, `task`, `mode`, `update`,
-//! `rollback`) or a whole service object as `shoalctl service inspect NAME -o yaml` prints
-//! it, whose `spec` is taken and whose read-only fields (`id`, `version`, times, status,
-//! `previous_spec`) are accepted and ignored: apply means "make it so", whatever version the
-//! file was read at. Every document is parsed and validated before anything is applied, and
+//! Reading manifests: YAML files of one or more documents (`---`), each a service or a list
+//! of services. A service is either a bare service spec (`name`, `labels`, `task`, `mode`,
+//! `update`, `rollback`) or a whole service object as `shoalctl service inspect NAME -o yaml`
+//! (or, in a list, `service ls -o yaml`) prints it, whose `spec` is taken and whose read-only
+//! fields (`id`, `version`, times, status, `previous_spec`) are accepted and ignored: apply
+//! means "make it so", whatever version the file was read at. Every document is parsed and validated before anything is applied, and
 //! every problem is reported as `file:line:column: field.path: message`.
 
-use crate::manifest_locate::{Position, locate, parse_path};
+use crate::manifest_locate::{Position, locate, parse_path, read_at};
 use crate::suggest::with_suggestion;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -30,14 +30,15 @@ pub struct Manifest {
     pub source: Source,
     /// Index of the document in its file, from 0.
     pub doc: usize,
-    /// `spec.` when the document is a whole service object, empty for a bare spec.
-    pub prefix: &'static str,
+    /// Path of the spec in the document: empty for a bare spec, `spec` in a service object,
+    /// `[2]` or `[2].spec` for the third of a list (as `service ls -o yaml` prints).
+    pub base: String,
 }
 
 impl Manifest {
     /// An error about the field at `spec_path` (like `spec.mode`), placed in the document.
     pub fn error_at(&self, spec_path: &str, message: impl Into<String>) -> ManifestError {
-        let path = in_document(spec_path, self.prefix);
+        let path = in_document(spec_path, &self.base);
         ManifestError {
             file: self.source.name.clone(),
             position: locate(&self.source.text, self.doc, &parse_path(&path)),
@@ -145,68 +146,75 @@ pub fn parse_source(source: &Source) -> (Vec<Manifest>, Vec<ManifestError>) {
                 break;
             }
         };
-        match parse_document(source, doc, &value) {
-            Ok(Some(m)) => manifests.push(m),
-            Ok(None) => {}
-            Err(e) => errors.push(e),
+        let found = match &value {
+            serde_yaml::Value::Null => Vec::new(),
+            serde_yaml::Value::Sequence(items) => items
+                .iter()
+                .enumerate()
+                .map(|(k, item)| parse_service(source, doc, format!("[{k}]"), item))
+                .collect(),
+            _ => vec![parse_service(source, doc, String::new(), &value)],
+        };
+        for result in found {
+            match result {
+                Ok(m) => manifests.push(m),
+                Err(e) => errors.push(e),
+            }
         }
     }
     (manifests, errors)
 }
 
-fn parse_document(
+/// The service at path `at` of document `doc` (the document itself, or a list element).
+fn parse_service(
     source: &Source,
     doc: usize,
+    at: String,
     value: &serde_yaml::Value,
-) -> Result<Option<Manifest>, ManifestError> {
-    let whole = |message: &str| ManifestError {
-        file: source.name.clone(),
-        position: locate(&source.text, doc, &[]),
-        path: String::new(),
-        message: message.into(),
-    };
-    let prefix = match value {
-        serde_yaml::Value::Null => return Ok(None),
-        serde_yaml::Value::Mapping(m) if m.contains_key("spec") => "spec.",
-        serde_yaml::Value::Mapping(_) => "",
-        _ => {
-            return Err(whole(
-                "a document must be a service spec (name, task, mode...) \
-                 or a service object with a spec",
-            ));
-        }
-    };
+) -> Result<Manifest, ManifestError> {
+    let steps = parse_path(&at);
+    let whole = serde_yaml::Value::is_mapping(value) && value.get("spec").is_some();
+    if !value.is_mapping() {
+        return Err(ManifestError {
+            file: source.name.clone(),
+            position: locate(&source.text, doc, &steps),
+            path: at,
+            message: "a service must be a spec (name, task, mode...) or a service object \
+                      with a spec"
+                .into(),
+        });
+    }
     // Read again from the text rather than from `value`, so errors carry positions.
-    let document = serde_yaml::Deserializer::from_str(&source.text)
-        .nth(doc)
-        .ok_or_else(|| whole("the document vanished on a second reading"))?;
-    let typed = if prefix.is_empty() {
-        ServiceSpec::deserialize(document)
+    let typed = if whole {
+        read_at::<ServiceObject>(&source.text, doc, &steps).map(|o| o.spec)
     } else {
-        ServiceObject::deserialize(document).map(|o| o.spec)
+        read_at::<ServiceSpec>(&source.text, doc, &steps)
     };
     let spec = typed.map_err(|e| yaml_error(source, &e))?;
+    let base = match (at.is_empty(), whole) {
+        (true, true) => "spec".to_string(),
+        (_, true) => format!("{at}.spec"),
+        (_, false) => at,
+    };
     let manifest = Manifest {
         spec,
         source: source.clone(),
         doc,
-        prefix,
+        base,
     };
     match validate_service_spec(&manifest.spec) {
-        Ok(()) => Ok(Some(manifest)),
+        Ok(()) => Ok(manifest),
         Err(e) => Err(manifest.error_at(&e.field, e.message)),
     }
 }
 
-/// A validation path (`spec.task...`) as written in a document with `prefix`.
-fn in_document(spec_path: &str, prefix: &str) -> String {
-    match prefix {
-        "" => spec_path
-            .strip_prefix("spec.")
-            .unwrap_or(spec_path)
-            .to_string(),
-        _ => spec_path.to_string(),
-    }
+/// A validation path (`spec.task...`) as written in a document whose spec is at `base`.
+fn in_document(spec_path: &str, base: &str) -> String {
+    let rest = match spec_path.strip_prefix("spec") {
+        Some(rest) if rest.is_empty() || rest.starts_with('.') => rest,
+        _ => spec_path,
+    };
+    format!("{base}{rest}").trim_start_matches('.').to_string()
 }
 
 /// A yaml_serde error as `file:line:col: path: message`, with a suggestion for a misspelt
@@ -294,7 +302,7 @@ update_status:
 ";
         let m = parse_all(&[source(text)]).unwrap();
         assert_eq!(m[0].spec.task.container.image, "shoal-demo:2");
-        assert_eq!(m[0].prefix, "spec.");
+        assert_eq!(m[0].base, "spec");
     }
 
     #[test]
@@ -371,13 +379,40 @@ update_status:
     }
 
     #[test]
+    fn reads_a_list_of_services_as_service_ls_prints_it() {
+        let text = format!(
+            "- id: x\n  spec:\n{}- {}",
+            indent(&indent(WEB)),
+            indent("name: api\ntask: {container: {image: \"\"}}\n").trim_start()
+        );
+        let e = errors(&text);
+        assert_eq!(
+            e,
+            ["web.yaml:11:29: [1].task.container.image: image must not be empty"]
+        );
+        let m = parse_all(&[source(&text.replace("\"\"", "x"))]).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            (m[0].base.as_str(), m[1].base.as_str()),
+            ("[0].spec", "[1]")
+        );
+        assert_eq!(m[0].spec.replicas(), Some(2));
+    }
+
+    #[test]
+    fn paths_are_written_as_in_the_document() {
+        assert_eq!(in_document("spec.task.x", ""), "task.x");
+        assert_eq!(in_document("spec.task.x", "spec"), "spec.task.x");
+        assert_eq!(in_document("spec.labels", "[3]"), "[3].labels");
+        assert_eq!(in_document("spec", "[3].spec"), "[3].spec");
+        assert_eq!(in_document("spec", ""), "");
+    }
+
+    #[test]
     fn an_empty_file_or_a_scalar_document_is_refused() {
         assert_eq!(errors("# nothing\n"), ["web.yaml: no service in this file"]);
         let e = errors("just text\n");
-        assert!(
-            e[0].starts_with("web.yaml:1:1: a document must be"),
-            "{e:?}"
-        );
+        assert!(e[0].starts_with("web.yaml:1:1: a service must be"), "{e:?}");
     }
 
     fn indent(text: &str) -> String {

@@ -1,7 +1,8 @@
 //! `shoalctl apply | diff | delete -f` with real manifest files against a real `shoald`:
-//! apply creates then changes nothing, an edited `service inspect -o yaml` rolls out, diff
-//! changes nothing, delete removes, and a file with any problem (malformed YAML, a misspelt
-//! key, an invalid second document) is refused whole, with file:line:column.
+//! apply creates then changes nothing, an edited `service inspect -o yaml` rolls out (and
+//! `service ls -o yaml` applies as it is), diff changes nothing, delete removes, and a file
+//! with any problem (malformed YAML, a misspelt key, an invalid second document) is refused
+//! whole, with file:line:column.
 
 mod common;
 
@@ -196,6 +197,13 @@ async fn an_edited_inspect_output_rolls_out_and_diff_changes_nothing() -> anyhow
     .await?;
     let out = ok(&node.shoalctl(&["diff", "-f", p]));
     assert_eq!(out.trim(), "= web (unchanged)");
+
+    // `service ls -o yaml`, a list of service objects, applies as it is too.
+    let all = ok(&node.shoalctl(&["service", "ls", "-o", "yaml"]));
+    let out = ok(&shoalctl_with_stdin(&node, &["apply", "-f", "-"], &all));
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["api unchanged", "web unchanged"]);
     Ok(())
 }
 
