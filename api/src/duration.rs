@@ -1,6 +1,8 @@
 //! Humane durations (`10s`, `1m30s`, `500ms`) for specs and flags, serialized as strings.
 
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::de::{self, Visitor};
+use serde::{Deserializer, Serializer};
+use std::fmt;
 use std::time::Duration;
 
 /// Parses `10s`, `1m30s`, `250ms`; a bare number means seconds.
@@ -36,17 +38,28 @@ pub mod serde_humane {
         s.serialize_str(&format(*d))
     }
 
+    /// From `"1m30s"` or a number of seconds. A visitor rather than an untagged enum, so a
+    /// format error keeps the position and field path the deserializer knows (YAML files).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Secs(u64),
+        struct Humane;
+        impl<'de> Visitor<'de> for Humane {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration like 10s or 1m30s, or a number of seconds")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Duration, E> {
+                Ok(Duration::from_secs(n))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Duration, E> {
+                u64::try_from(n)
+                    .map(Duration::from_secs)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(n), &self))
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::Text(t) => parse(&t).map_err(serde::de::Error::custom),
-            Raw::Secs(n) => Ok(Duration::from_secs(n)),
-        }
+        d.deserialize_any(Humane)
     }
 }
 
@@ -71,5 +84,23 @@ mod tests {
             "what it prints parses back"
         );
         assert_eq!(format(Duration::from_secs(86_400 + 1)), "1day1s");
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Holder {
+        #[serde(with = "serde_humane")]
+        d: Duration,
+    }
+
+    #[test]
+    fn reads_text_or_seconds_and_names_what_it_expects() {
+        let read = |json: &str| serde_json::from_str::<Holder>(json).map(|h| h.d);
+        assert_eq!(read(r#"{"d":"1m30s"}"#).unwrap(), Duration::from_secs(90));
+        assert_eq!(read(r#"{"d":7}"#).unwrap(), Duration::from_secs(7));
+        assert!(read(r#"{"d":-1}"#).is_err());
+        let e = read(r#"{"d":1.5}"#).unwrap_err().to_string();
+        assert!(e.contains("expected a duration like 10s"), "{e}");
+        let e = read(r#"{"d":"5 parsecs"}"#).unwrap_err().to_string();
+        assert!(e.contains("parsecs"), "{e}");
     }
 }

@@ -57,9 +57,14 @@ impl ServiceSpec {
     }
 }
 
-/// How many tasks a service runs, and whether they run for good or to completion.
+/// How many tasks a service runs, and whether they run for good or to completion. Written
+/// as a mapping with one key, the mode's name (`replicated: {replicas: 3}`, `global: {}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "ModeMapping"
+)]
 pub enum ServiceMode {
     /// `replicas` tasks, each kept running in its slot.
     Replicated { replicas: u64 },
@@ -79,6 +84,70 @@ pub enum ServiceMode {
 
 fn one() -> u64 {
     1
+}
+
+/// The one-key mapping a mode is read from. Derived enum deserialization would do for JSON,
+/// but YAML deserializers read enums from tags (`!replicated`); a plain struct reads the same
+/// mapping from both, and a misspelt mode name is an unknown field with the names expected.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModeMapping {
+    replicated: Option<ReplicatedMode>,
+    global: Option<NoSettings>,
+    replicated_job: Option<ReplicatedJobMode>,
+    global_job: Option<NoSettings>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplicatedMode {
+    replicas: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplicatedJobMode {
+    #[serde(default = "one")]
+    max_concurrent: u64,
+    #[serde(default)]
+    total_completions: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoSettings {}
+
+impl TryFrom<ModeMapping> for ServiceMode {
+    type Error = String;
+
+    fn try_from(m: ModeMapping) -> Result<ServiceMode, String> {
+        let mut modes = Vec::new();
+        if let Some(r) = m.replicated {
+            modes.push(ServiceMode::Replicated {
+                replicas: r.replicas,
+            });
+        }
+        if m.global.is_some() {
+            modes.push(ServiceMode::Global {});
+        }
+        if let Some(j) = m.replicated_job {
+            modes.push(ServiceMode::ReplicatedJob {
+                max_concurrent: j.max_concurrent,
+                total_completions: j.total_completions,
+            });
+        }
+        if m.global_job.is_some() {
+            modes.push(ServiceMode::GlobalJob {});
+        }
+        match <[ServiceMode; 1]>::try_from(modes) {
+            Ok([mode]) => Ok(mode),
+            Err(_) => Err(
+                "a mode is exactly one of replicated: {replicas: N}, global: {}, \
+                 replicated_job: {max_concurrent: N, total_completions: N}, global_job: {}"
+                    .into(),
+            ),
+        }
+    }
 }
 
 impl ServiceMode {
@@ -130,4 +199,55 @@ pub struct TaskTemplate {
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_round_trip_as_one_key_mappings() {
+        for mode in [
+            ServiceMode::Replicated { replicas: 3 },
+            ServiceMode::Global {},
+            ServiceMode::ReplicatedJob {
+                max_concurrent: 2,
+                total_completions: Some(6),
+            },
+            ServiceMode::GlobalJob {},
+        ] {
+            let json = serde_json::to_string(&mode).unwrap();
+            assert_eq!(serde_json::from_str::<ServiceMode>(&json).unwrap(), mode);
+        }
+        assert_eq!(
+            serde_json::to_string(&ServiceMode::Global {}).unwrap(),
+            r#"{"global":{}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ServiceMode>(r#"{"replicated_job":{}}"#).unwrap(),
+            ServiceMode::ReplicatedJob {
+                max_concurrent: 1,
+                total_completions: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_mode_names_exactly_one_known_mode() {
+        for bad in [r#"{}"#, r#"{"global":{},"global_job":{}}"#] {
+            let e = serde_json::from_str::<ServiceMode>(bad).unwrap_err();
+            assert!(e.to_string().starts_with("a mode is exactly one of"), "{e}");
+        }
+        let e = serde_json::from_str::<ServiceMode>(r#"{"replicatd":{"replicas":1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("unknown field `replicatd`, expected one of"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<ServiceMode>(r#"{"replicated":{"replicaz":1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("unknown field `replicaz`"), "{e}");
+    }
 }

@@ -1,7 +1,9 @@
 //! Humane byte sizes (`512MiB`, `1G`, `64m`) for specs and flags, serialized as strings. As in
 //! Docker, every unit is binary: `k`, `kb` and `kib` all mean 1024 bytes.
 
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::de::{self, Visitor};
+use serde::{Deserializer, Serializer};
+use std::fmt;
 
 const UNITS: [(&str, u64); 5] = [
     ("", 1),
@@ -68,17 +70,26 @@ pub mod serde_humane {
         s.serialize_str(&format(*b))
     }
 
+    /// From `"512MiB"` or a number of bytes; a visitor, as for durations, so errors keep
+    /// their position.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Bytes(u64),
+        struct Humane;
+        impl<'de> Visitor<'de> for Humane {
+            type Value = u64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size like 512MiB, or a number of bytes")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+                parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<u64, E> {
+                Ok(n)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<u64, E> {
+                u64::try_from(n).map_err(|_| E::invalid_value(de::Unexpected::Signed(n), &self))
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::Text(t) => parse(&t).map_err(serde::de::Error::custom),
-            Raw::Bytes(n) => Ok(n),
-        }
+        d.deserialize_any(Humane)
     }
 }
 
@@ -105,6 +116,22 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
         assert!(parse("99999999999T").unwrap_err().contains("too large"));
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Holder {
+        #[serde(with = "serde_humane")]
+        b: u64,
+    }
+
+    #[test]
+    fn reads_text_or_bytes() {
+        let read = |json: &str| serde_json::from_str::<Holder>(json).map(|h| h.b);
+        assert_eq!(read(r#"{"b":"64MiB"}"#).unwrap(), 64 << 20);
+        assert_eq!(read(r#"{"b":100}"#).unwrap(), 100);
+        assert!(read(r#"{"b":-5}"#).is_err());
+        let e = read(r#"{"b":true}"#).unwrap_err().to_string();
+        assert!(e.contains("expected a size like 512MiB"), "{e}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod client;
 mod cmd_cluster;
 mod cmd_completion;
+mod cmd_manifest;
 mod cmd_node;
 mod cmd_service;
 mod cmd_task;
@@ -14,6 +15,11 @@ mod details;
 mod endpoint;
 mod health_flags;
 mod kv;
+mod manifest_diff;
+mod manifest_load;
+mod manifest_locate;
+mod manifest_parse;
+mod manifest_plan;
 mod mount_flag;
 mod ordered_json;
 mod output;
@@ -24,6 +30,7 @@ mod service_flags;
 mod service_inspect;
 mod service_write;
 mod spec_flags;
+mod suggest;
 mod table;
 mod task_table;
 
@@ -88,6 +95,12 @@ enum Command {
     /// Inspect tasks
     #[command(subcommand)]
     Task(TaskCommand),
+    /// Create or update the services of YAML manifests, then wait for them to converge
+    Apply(cmd_manifest::ApplyArgs),
+    /// Show field by field what apply would change, changing nothing
+    Diff(cmd_manifest::FileArgs),
+    /// Remove the services that YAML manifests name
+    Delete(cmd_manifest::FileArgs),
 }
 
 /// What every command needs: the connection and the output format.
@@ -115,6 +128,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Node(cmd) => cmd_node::run(cmd, &ctx).await,
         Command::Service(cmd) => cmd_service::run(cmd, &ctx).await,
         Command::Task(cmd) => cmd_task::run(cmd, &ctx).await,
+        Command::Apply(args) => cmd_manifest::apply(&ctx, args).await,
+        Command::Diff(args) => cmd_manifest::diff(&ctx, args).await,
+        Command::Delete(args) => cmd_manifest::delete(&ctx, args).await,
     }
 }
 
