@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod container;
 pub mod dispatch;
 pub mod duration;
+pub mod events;
 pub mod health;
 pub mod ids;
 pub mod meta;

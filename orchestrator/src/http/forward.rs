@@ -2,7 +2,7 @@
 //! RPCs) to the leader and streams the answer back, so clients and agents may talk to any
 //! manager and always see the leader's consistent state. With no leader it answers at once.
 //! What describes the manager asked (its version, the API document, its metrics) is answered
-//! where it is asked.
+//! where it is asked, and so is the event stream, which every manager's store can serve.
 
 use super::AppState;
 use super::authz::{CALLER_HEADER, Caller, relay_value};
@@ -22,7 +22,10 @@ const MAX_BODY: usize = 8 << 20;
 pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path.starts_with("/v1/raft/")
-        || matches!(path, "/v1/version" | "/v1/openapi.json" | "/metrics")
+        || matches!(
+            path,
+            "/v1/version" | "/v1/openapi.json" | "/metrics" | "/v1/events"
+        )
     {
         return next.run(req).await;
     }

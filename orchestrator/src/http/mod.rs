@@ -6,6 +6,8 @@ pub mod authz;
 mod ca;
 mod cluster;
 mod error;
+mod event_lines;
+mod events;
 mod forward;
 mod join;
 mod json;

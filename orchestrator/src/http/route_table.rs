@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::{agent_routes, ca, cluster, join, metrics_route, node_roles, nodes, openapi};
+use super::{agent_routes, ca, cluster, events, join, metrics_route, node_roles, nodes, openapi};
 use super::{raft_routes, services, tasks};
 use axum::Router;
 use axum::handler::Handler;
@@ -245,6 +245,18 @@ pub fn all() -> Vec<Route> {
             tasks::get,
         )
         .gives(200, Json("Task")),
+        get(
+            "/v1/events",
+            "events",
+            "Stream cluster changes from now on, one JSON line per changed object",
+            events::stream,
+        )
+        .query(&[(
+            "type",
+            "string",
+            "Only changes of this type: service, task, node or cluster",
+        )])
+        .gives(200, Text("application/x-ndjson")),
         get("/v1/ca", "ca", "The cluster CA certificate", ca::root)
             .gives(200, Text("application/x-pem-file")),
         get(
