@@ -97,6 +97,8 @@ pub fn typed<T: DeserializeOwned>(value: &OrderedJson) -> Result<T> {
 
 pub struct Client {
     http: reqwest::Client,
+    /// The same connection settings without the per-request timeout, for streams.
+    streaming: reqwest::Client,
     base: Url,
     endpoint: Endpoint,
 }
@@ -105,38 +107,41 @@ impl Client {
     /// A client for `endpoint`; an `https://` one needs the client bundle in `tls_dir`.
     pub fn new(endpoint: Endpoint, tls_dir: Option<&Path>) -> Result<Client> {
         shoal_api::tls::install_default_provider();
-        let mut builder = reqwest::Client::builder()
+        let http = builder(&endpoint, tls_dir)?
             .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("shoalctl/", env!("CARGO_PKG_VERSION")));
-        match &endpoint {
-            Endpoint::Unix(path) => {
-                builder = builder
-                    .unix_socket(path.as_path())
-                    .tls_backend_preconfigured(shoal_api::tls::trust_nothing_config()?)
-            }
-            Endpoint::Https(_) => {
-                let dir = tls_dir.ok_or_else(|| {
-                    anyhow!(
-                        "{endpoint} needs a client bundle: pass --tls-dir DIR or set SHOAL_TLS_DIR (issue one on a manager with `shoalctl cluster client-bundle --out DIR`)"
-                    )
-                })?;
-                let bundle = Bundle::load(dir).with_context(|| {
-                    format!("cannot load the client bundle in {}", dir.display())
-                })?;
-                let config = shoal_api::tls::client_config(&bundle).with_context(|| {
-                    format!("the client bundle in {} is not usable", dir.display())
-                })?;
-                // A proxy would be surprising for a control API; `unix_socket` ignores proxies too.
-                builder = builder.no_proxy().tls_backend_preconfigured(config);
-            }
-        }
-        let http = builder.build().context("cannot set up the HTTP client")?;
+            .build()
+            .context("cannot set up the HTTP client")?;
+        let streaming = builder(&endpoint, tls_dir)?
+            .build()
+            .context("cannot set up the HTTP client")?;
         Ok(Client {
             http,
+            streaming,
             base: endpoint.base_url(),
             endpoint,
         })
+    }
+
+    /// `GET /v1/<path...>?<query>` answered by a long-lived stream (no overall timeout); a
+    /// refusal becomes an [`ApiError`] before anything is streamed.
+    pub async fn open_stream(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::Response> {
+        let url = self.url(path, query);
+        let response = self
+            .streaming
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(ApiError::from_response(status, &body).into())
     }
 
     /// `GET /v1/<path...>?<query>`; path segments are percent-encoded, so a user's reference
@@ -208,6 +213,34 @@ impl Client {
             root_cause(err)
         )
     }
+}
+
+/// Connection settings for `endpoint`: its unix socket, or TLS with the bundle in `tls_dir`.
+fn builder(endpoint: &Endpoint, tls_dir: Option<&Path>) -> Result<reqwest::ClientBuilder> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("shoalctl/", env!("CARGO_PKG_VERSION")));
+    match endpoint {
+        Endpoint::Unix(path) => {
+            builder = builder
+                .unix_socket(path.as_path())
+                .tls_backend_preconfigured(shoal_api::tls::trust_nothing_config()?)
+        }
+        Endpoint::Https(_) => {
+            let dir = tls_dir.ok_or_else(|| {
+                anyhow!(
+                    "{endpoint} needs a client bundle: pass --tls-dir DIR or set SHOAL_TLS_DIR (issue one on a manager with `shoalctl cluster client-bundle --out DIR`)"
+                )
+            })?;
+            let bundle = Bundle::load(dir)
+                .with_context(|| format!("cannot load the client bundle in {}", dir.display()))?;
+            let config = shoal_api::tls::client_config(&bundle)
+                .with_context(|| format!("the client bundle in {} is not usable", dir.display()))?;
+            // A proxy would be surprising for a control API; `unix_socket` ignores proxies too.
+            builder = builder.no_proxy().tls_backend_preconfigured(config);
+        }
+    }
+    Ok(builder)
 }
 
 /// The innermost error message: reqwest's own ("error sending request for url ...") says less

@@ -5,6 +5,7 @@
 mod client;
 mod cmd_cluster;
 mod cmd_completion;
+mod cmd_events;
 mod cmd_manifest;
 mod cmd_node;
 mod cmd_service;
@@ -13,6 +14,8 @@ mod cmd_version;
 mod convergence;
 mod details;
 mod endpoint;
+mod event_filter;
+mod event_format;
 mod health_flags;
 mod kv;
 mod manifest_diff;
@@ -101,6 +104,8 @@ enum Command {
     Diff(cmd_manifest::FileArgs),
     /// Remove the services that YAML manifests name
     Delete(cmd_manifest::FileArgs),
+    /// Stream cluster changes as they happen, until Ctrl-C
+    Events(cmd_events::EventsArgs),
 }
 
 /// What every command needs: the connection and the output format.
@@ -131,6 +136,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Apply(args) => cmd_manifest::apply(&ctx, args).await,
         Command::Diff(args) => cmd_manifest::diff(&ctx, args).await,
         Command::Delete(args) => cmd_manifest::delete(&ctx, args).await,
+        Command::Events(args) => cmd_events::run(&ctx, args).await,
     }
 }
 
