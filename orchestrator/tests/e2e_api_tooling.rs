@@ -24,6 +24,13 @@ async fn probe(client: &reqwest::Client, base: &str, method: Method, path: &str)
         .await
         .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     let status = r.status().as_u16();
+    // A stream (`GET /v1/events`) answers at once and never ends: its status says enough.
+    if r.headers()
+        .get("content-type")
+        .is_some_and(|ct| ct == "application/x-ndjson")
+    {
+        return (status, Value::Null);
+    }
     let text = r.text().await.unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }

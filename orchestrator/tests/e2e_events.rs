@@ -1,0 +1,235 @@
+//! `GET /v1/events` and `shoalctl events` on a real shoald: a service's create, update and
+//! remove arrive as lines on both, the unfiltered stream carries its task changes too, and
+//! `--filter type=service` keeps those out. Bad filters and unknown query parameters are
+//! refused with a message naming them.
+
+mod common;
+
+use anyhow::{Context, Result, bail};
+use common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Lines arriving from a stream, each parsed as JSON.
+type Lines = mpsc::UnboundedReceiver<Value>;
+
+/// Reads lines until one satisfies `done`, returning every line read; gives up at `deadline`.
+async fn read_until(
+    rx: &mut Lines,
+    what: &str,
+    deadline: Instant,
+    mut done: impl FnMut(&Value) -> bool,
+) -> Result<Vec<Value>> {
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Err(_) => bail!("gave up waiting for {what}; lines so far: {seen:#?}"),
+            Ok(None) => bail!("the stream ended before {what}; lines so far: {seen:#?}"),
+            Ok(Some(line)) => {
+                let hit = done(&line);
+                seen.push(line);
+                if hit {
+                    return Ok(seen);
+                }
+            }
+        }
+    }
+}
+
+fn is(line: &Value, kind: &str, action: &str, name: &str) -> bool {
+    line["type"] == kind && line["action"] == action && line["name"] == name
+}
+
+/// The HTTP stream as lines; subscribed once this returns (the headers came back).
+async fn http_events(node: &Shoald, query: &str) -> Result<Lines> {
+    let client = node.client().context("the manager's client")?;
+    let mut response = client
+        .get(node.url(&format!("/v1/events{query}")))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut pending = Vec::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            pending.extend_from_slice(&chunk);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let value = serde_json::from_slice(&line).unwrap_or(Value::Null);
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// `shoalctl events ARGS -o json` as a child process, killed on drop.
+struct CtlEvents {
+    child: Child,
+    lines: Lines,
+}
+
+impl CtlEvents {
+    fn start(node: &Shoald, args: &[&str]) -> Result<CtlEvents> {
+        let mut child = Command::new(shoalctl_exe())
+            .args(["-H", &format!("unix://{}", node.socket().display())])
+            .args(["events", "-o", "json"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("run shoalctl (build it with `cargo build --workspace`)")?;
+        let stdout = child.stdout.take().context("shoalctl's stdout")?;
+        let (tx, lines) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                let value = serde_json::from_str(&line).unwrap_or(Value::String(line));
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(CtlEvents { child, lines })
+    }
+}
+
+impl Drop for CtlEvents {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn service_changes_stream_over_http_and_shoalctl_with_type_filter() -> Result<()> {
+    ensure_images();
+    let node = Shoald::start("events").await?;
+    let mut all = http_events(&node, "").await?;
+
+    // shoalctl subscribes some time after it starts: touch a sync service until it shows.
+    node.create_service(spec("ev-sync", IMAGE_1, 0)).await?;
+    let mut ctl = CtlEvents::start(&node, &["--filter", "type=service"])?;
+    let deadline = Instant::now() + WAIT;
+    let mut touches = 0;
+    loop {
+        touches += 1;
+        node.update_service("ev-sync", |s| {
+            s["labels"] = json!({ "touch": touches.to_string() })
+        })
+        .await?;
+        let step = (Instant::now() + Duration::from_secs(1)).min(deadline);
+        match read_until(&mut ctl.lines, "the sync service", step, |l| {
+            is(l, "service", "update", "ev-sync")
+        })
+        .await
+        {
+            Ok(_) => break,
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => {}
+        }
+    }
+
+    let created = node.create_service(spec("ev-web", IMAGE_1, 1)).await?;
+    let id = created["id"].as_str().context("service id")?.to_string();
+    // The unfiltered stream shows the service and, once it is placed, its task running.
+    let seen = read_until(
+        &mut all,
+        "ev-web's task running",
+        Instant::now() + WAIT,
+        |l| {
+            l["type"] == "task"
+                && l["attributes"]["service"] == "ev-web"
+                && l["attributes"]["state"] == "running"
+        },
+    )
+    .await?;
+    let create = seen
+        .iter()
+        .find(|l| is(l, "service", "create", "ev-web"))
+        .context("the service create before its tasks")?;
+    assert_eq!(create["id"], id.as_str());
+    assert_eq!(create["attributes"]["image"], IMAGE_1);
+    let task = seen.last().unwrap();
+    assert!(
+        task["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("ev-web.1.")),
+        "{task}"
+    );
+    assert_eq!(task["attributes"]["node"], node.node_id.as_str());
+
+    node.update_service("ev-web", |s| s["mode"]["replicated"]["replicas"] = json!(2))
+        .await?;
+    let (status, _) = node
+        .call(reqwest::Method::DELETE, "/v1/services/ev-web", None)
+        .await?;
+    assert_eq!(status, 204);
+
+    let deadline = Instant::now() + WAIT;
+    let lines = read_until(&mut ctl.lines, "ev-web's removal", deadline, |l| {
+        is(l, "service", "remove", "ev-web")
+    })
+    .await?;
+    for want in ["create", "update"] {
+        let line = lines
+            .iter()
+            .find(|l| is(l, "service", want, "ev-web"))
+            .with_context(|| format!("no {want} of ev-web in {lines:#?}"))?;
+        assert_eq!(line["id"], id.as_str());
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| is(l, "service", "update", "ev-web") && l["attributes"]["replicas"] == "2"),
+        "{lines:#?}"
+    );
+    // Tasks of ev-web changed all along (the unfiltered stream saw them); none got through.
+    assert!(
+        lines.iter().all(|l| l["type"] == "service"),
+        "type=service let other lines through: {lines:#?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_filters_and_parameters_are_refused_by_name() -> Result<()> {
+    let node = Shoald::start("events-bad").await?;
+    let out = node.shoalctl(&["events", "--filter", "kind=service"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--filter \"kind=service\"") && err.contains("unknown filter \"kind\""),
+        "{err}"
+    );
+    let out = node.shoalctl(&["events", "--filter", "type=secret"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown event type \"secret\""), "{err}");
+
+    let (status, body) = node
+        .call(reqwest::Method::GET, "/v1/events?type=secret", None)
+        .await?;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "type", "{body}");
+    let (status, body) = node
+        .call(reqwest::Method::GET, "/v1/events?since=10m", None)
+        .await?;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("since")),
+        "{body}"
+    );
+    Ok(())
+}
