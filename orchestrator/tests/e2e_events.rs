@@ -1,7 +1,7 @@
 //! `GET /v1/events` and `shoalctl events` on a real shoald: a service's create, update and
 //! remove arrive as lines on both, the unfiltered stream carries its task changes too, and
-//! `--filter type=service` keeps those out. Bad filters and unknown query parameters are
-//! refused with a message naming them.
+//! `--filter type=service` keeps those out; a follower serves the stream from its own store.
+//! Bad filters and unknown query parameters are refused with a message naming them.
 
 mod common;
 
@@ -231,5 +231,32 @@ async fn bad_filters_and_parameters_are_refused_by_name() -> Result<()> {
             .is_some_and(|m| m.contains("since")),
         "{body}"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_follower_streams_changes_from_its_own_store() -> Result<()> {
+    let managers = Shoald::three_managers("evf").await?;
+    let mut follower = None;
+    for m in &managers {
+        if m.get("/v1/version").await?["leader"] == false {
+            follower = Some(m);
+            break;
+        }
+    }
+    let follower = follower.context("a manager that does not lead")?;
+    let mut lines = http_events(follower, "?type=service").await?;
+    let writer = managers
+        .iter()
+        .find(|m| !std::ptr::eq(*m, follower))
+        .context("another manager")?;
+    writer.create_service(spec("ev-far", IMAGE_1, 0)).await?;
+    read_until(
+        &mut lines,
+        "ev-far's creation",
+        Instant::now() + WAIT,
+        |l| is(l, "service", "create", "ev-far"),
+    )
+    .await?;
     Ok(())
 }
