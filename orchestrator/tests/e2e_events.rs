@@ -85,7 +85,7 @@ impl CtlEvents {
             .args(["events", "-o", "json"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .context("run shoalctl (build it with `cargo build --workspace`)")?;
         let stdout = child.stdout.take().context("shoalctl's stdout")?;
@@ -103,6 +103,21 @@ impl CtlEvents {
     }
 }
 
+trait WaitNow {
+    /// Waits for the child to exit; its status and stderr.
+    fn wait_with_output_now(&mut self) -> Result<(std::process::ExitStatus, String)>;
+}
+
+impl WaitNow for Child {
+    fn wait_with_output_now(&mut self) -> Result<(std::process::ExitStatus, String)> {
+        let mut err = String::new();
+        if let Some(mut stderr) = self.stderr.take() {
+            std::io::Read::read_to_string(&mut stderr, &mut err)?;
+        }
+        Ok((self.wait()?, err))
+    }
+}
+
 impl Drop for CtlEvents {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -110,15 +125,9 @@ impl Drop for CtlEvents {
     }
 }
 
-#[tokio::test]
-async fn service_changes_stream_over_http_and_shoalctl_with_type_filter() -> Result<()> {
-    ensure_images();
-    let node = Shoald::start("events").await?;
-    let mut all = http_events(&node, "").await?;
-
-    // shoalctl subscribes some time after it starts: touch a sync service until it shows.
-    node.create_service(spec("ev-sync", IMAGE_1, 0)).await?;
-    let mut ctl = CtlEvents::start(&node, &["--filter", "type=service"])?;
+/// shoalctl subscribes some time after it starts: touches the service `ev-sync` (which must
+/// exist) until a change of it shows.
+async fn wait_subscribed(node: &Shoald, ctl: &mut CtlEvents) -> Result<()> {
     let deadline = Instant::now() + WAIT;
     let mut touches = 0;
     loop {
@@ -133,11 +142,22 @@ async fn service_changes_stream_over_http_and_shoalctl_with_type_filter() -> Res
         })
         .await
         {
-            Ok(_) => break,
+            Ok(_) => return Ok(()),
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => {}
         }
     }
+}
+
+#[tokio::test]
+async fn service_changes_stream_over_http_and_shoalctl_with_type_filter() -> Result<()> {
+    ensure_images();
+    let node = Shoald::start("events").await?;
+    let mut all = http_events(&node, "").await?;
+
+    node.create_service(spec("ev-sync", IMAGE_1, 0)).await?;
+    let mut ctl = CtlEvents::start(&node, &["--filter", "type=service"])?;
+    wait_subscribed(&node, &mut ctl).await?;
 
     let created = node.create_service(spec("ev-web", IMAGE_1, 1)).await?;
     let id = created["id"].as_str().context("service id")?.to_string();
@@ -258,5 +278,31 @@ async fn a_follower_streams_changes_from_its_own_store() -> Result<()> {
         |l| is(l, "service", "create", "ev-far"),
     )
     .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_open_stream_does_not_hold_up_shutdown() -> Result<()> {
+    let node = Shoald::start("events-stop").await?;
+    node.create_service(spec("ev-sync", IMAGE_1, 0)).await?;
+    let mut ctl = CtlEvents::start(&node, &[])?;
+    wait_subscribed(&node, &mut ctl).await?;
+    node.signal("TERM");
+    // The unix server drains its connections before shoald exits: the stream must end.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, ctl.lines.recv()).await {
+            Err(_) => bail!("shoalctl events was still streaming {WAIT:?} after SIGTERM"),
+            Ok(None) => break,
+            Ok(Some(_)) => {}
+        }
+    }
+    let out = ctl.child.wait_with_output_now()?;
+    assert_eq!(out.0.code(), Some(1), "{}", out.1);
+    assert!(
+        out.1.contains("shoald closed the event stream"),
+        "{}",
+        out.1
+    );
     Ok(())
 }

@@ -81,6 +81,7 @@ pub(super) async fn run(
         http: http.clone(),
         membership_lock: Default::default(),
         contacts: contacts.clone(),
+        shutdown: shutdown.clone(),
     };
     let apps = Apps {
         tls: tls_router(state.clone()),

@@ -5,7 +5,7 @@
 //! Every manager serves it from its own store (`forward.rs` does not relay it): each applies
 //! the same committed log, so the lines are the same wherever they are read, the stream
 //! survives a change of leader, and a follower adds no hop. A manager cut off from the leader
-//! goes quiet until it catches up.
+//! goes quiet until it catches up. The stream ends when the manager stops.
 
 use super::AppState;
 use super::error::ApiError;
@@ -22,6 +22,7 @@ use shoal_api::events::{EventLine, EventType};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,27 +44,35 @@ pub async fn stream(
     };
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
-        axum::body::Body::from_stream(ndjson(st.store.subscribe(), only)),
+        axum::body::Body::from_stream(ndjson(st.store.subscribe(), only, st.shutdown)),
     ))
 }
 
-/// The stream of lines read from `rx`; it ends when the store goes away.
+/// The stream of lines read from `rx`; it ends when the store goes away or at `stop`.
 pub fn ndjson(
     rx: broadcast::Receiver<Arc<Event>>,
     only: Option<EventType>,
+    stop: CancellationToken,
 ) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> {
     let pending: VecDeque<EventLine> = VecDeque::new();
-    futures::stream::unfold((rx, pending), move |(mut rx, mut pending)| async move {
-        loop {
-            if let Some(line) = pending.pop_front() {
-                let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
-                bytes.push(b'\n');
-                return Some((Ok(bytes), (rx, pending)));
-            }
-            match rx.recv().await {
-                Ok(event) => pending.extend(lines_of(&event, only, Timestamp::now())),
-                Err(RecvError::Lagged(n)) => pending.push_back(dropped(n, Timestamp::now())),
-                Err(RecvError::Closed) => return None,
+    futures::stream::unfold((rx, pending), move |(mut rx, mut pending)| {
+        let stop = stop.clone();
+        async move {
+            loop {
+                if let Some(line) = pending.pop_front() {
+                    let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
+                    bytes.push(b'\n');
+                    return Some((Ok(bytes), (rx, pending)));
+                }
+                let received = tokio::select! {
+                    r = rx.recv() => r,
+                    _ = stop.cancelled() => return None,
+                };
+                match received {
+                    Ok(event) => pending.extend(lines_of(&event, only, Timestamp::now())),
+                    Err(RecvError::Lagged(n)) => pending.push_back(dropped(n, Timestamp::now())),
+                    Err(RecvError::Closed) => return None,
+                }
             }
         }
     })
@@ -105,7 +114,7 @@ mod tests {
     #[tokio::test]
     async fn a_lagging_reader_is_told_and_goes_on() {
         let (tx, rx) = broadcast::channel(2);
-        let mut lines = Box::pin(ndjson(rx, None));
+        let mut lines = Box::pin(ndjson(rx, None, CancellationToken::new()));
         for i in 1..=5 {
             tx.send(cluster_change(i)).unwrap();
         }
@@ -129,9 +138,28 @@ mod tests {
     #[tokio::test]
     async fn a_type_filter_skips_other_objects() {
         let (tx, rx) = broadcast::channel(8);
-        let mut lines = Box::pin(ndjson(rx, Some(EventType::Service)));
+        let mut lines = Box::pin(ndjson(
+            rx,
+            Some(EventType::Service),
+            CancellationToken::new(),
+        ));
         tx.send(cluster_change(1)).unwrap();
         drop(tx);
         assert!(lines.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn the_stream_ends_when_the_manager_stops() {
+        let (tx, rx) = broadcast::channel(8);
+        let stop = CancellationToken::new();
+        let mut lines = Box::pin(ndjson(rx, None, stop.clone()));
+        tx.send(cluster_change(1)).unwrap();
+        assert!(matches!(next_line(&mut lines).await, EventLine::Event(_)));
+        stop.cancel();
+        assert!(
+            lines.next().await.is_none(),
+            "the sender is still open: only stop ends it"
+        );
+        drop(tx);
     }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub membership_lock: Arc<tokio::sync::Mutex<()>>,
     /// Which peers answered Raft RPCs lately (meaningful on the leader).
     pub contacts: crate::raft::PeerContacts,
+    /// Cancelled when this manager stops: endless streams end, so the servers can drain.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
