@@ -306,3 +306,28 @@ async fn an_open_stream_does_not_hold_up_shutdown() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn ctrl_c_ends_shoalctl_events_quietly() -> Result<()> {
+    let node = Shoald::start("events-int").await?;
+    node.create_service(spec("ev-sync", IMAGE_1, 0)).await?;
+    let mut ctl = CtlEvents::start(&node, &[])?;
+    wait_subscribed(&node, &mut ctl).await?;
+    let pid = ctl.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()?
+            .success()
+    );
+    let child = &mut ctl.child;
+    eventually("shoalctl events to exit on SIGINT", WAIT, || {
+        let exited = matches!(child.try_wait(), Ok(Some(_)));
+        async move { exited.then_some(()) }
+    })
+    .await?;
+    let (status, stderr) = ctl.child.wait_with_output_now()?;
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+    Ok(())
+}
