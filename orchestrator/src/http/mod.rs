@@ -9,6 +9,7 @@ mod error;
 mod forward;
 mod join;
 mod json;
+mod membership;
 mod metrics_route;
 mod node_roles;
 mod nodes;
