@@ -1,0 +1,276 @@
+//! Reading Compose files (`-c`, repeatable) into the service specs of a stack. Each file is
+//! read on its own first, so a misspelt key is refused with `file:line:col` and a
+//! suggestion; keys Shoal does not support become warnings naming them. Files given later
+//! override earlier ones service by service (mappings merge, other values are replaced), as
+//! `docker stack deploy -c a.yml -c b.yml` does. All or nothing: any problem in any service
+//! and no spec comes back.
+
+use crate::compose_convert::{Note, to_spec};
+use crate::compose_model::ComposeService;
+use crate::manifest_locate::{Step, locate, parse_path, read_at};
+use crate::manifest_parse::{Manifest, ManifestError, Source, yaml_error};
+use crate::suggest::nearest;
+use serde_yaml::{Mapping, Value};
+use shoal_api::validate::validate_service_spec;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Top-level keys read (`services`, `volumes`), skipped (`version`, `name`, `x-*`) or
+/// warned about.
+const TOP_KEYS: [&str; 7] = [
+    "services", "volumes", "version", "name", "networks", "configs", "secrets",
+];
+const TOP_UNSUPPORTED: [&str; 3] = ["networks", "configs", "secrets"];
+
+/// Keys of a service, below it, that are accepted but not supported.
+pub const SERVICE_UNSUPPORTED: [&str; 46] = [
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup_parent",
+    "configs",
+    "container_name",
+    "credential_spec",
+    "depends_on",
+    "devices",
+    "dns",
+    "dns_search",
+    "domainname",
+    "env_file",
+    "expose",
+    "external_links",
+    "extra_hosts",
+    "init",
+    "ipc",
+    "isolation",
+    "links",
+    "logging",
+    "mac_address",
+    "network_mode",
+    "networks",
+    "pid",
+    "platform",
+    "privileged",
+    "read_only",
+    "restart",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "userns_mode",
+    "healthcheck.start_interval",
+    "deploy.endpoint_mode",
+    "deploy.resources.limits.pids",
+    "deploy.resources.limits.devices",
+    "deploy.resources.limits.generic_resources",
+    "deploy.resources.reservations.pids",
+    "deploy.resources.reservations.devices",
+    "deploy.resources.reservations.generic_resources",
+];
+
+/// The stack's services, valid, and the warnings to print.
+#[derive(Debug)]
+pub struct Stack {
+    pub services: Vec<Manifest>,
+    pub warnings: Vec<String>,
+}
+
+/// One file's services as written (for merging) and the source they came from.
+struct Read {
+    source: Source,
+    services: Mapping,
+}
+
+/// Reads every file and converts the stack `stack`; bind sources are relative to
+/// `project_dir`.
+pub fn load_stack(
+    stack: &str,
+    sources: &[Source],
+    project_dir: &Path,
+) -> Result<Stack, Vec<ManifestError>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut reads = Vec::new();
+    for source in sources {
+        match read_file(source, &mut warnings) {
+            Ok(read) => reads.push(read),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Each service merged over the files, with the last file that describes it.
+    let mut merged: BTreeMap<String, (Value, &Source)> = BTreeMap::new();
+    for read in &reads {
+        for (name, value) in &read.services {
+            let name = name.as_str().unwrap_or_default().to_string();
+            match merged.get_mut(&name) {
+                Some((into, from)) => {
+                    merge(into, value);
+                    *from = &read.source;
+                }
+                None => {
+                    merged.insert(name, (value.clone(), &read.source));
+                }
+            }
+        }
+    }
+    if merged.is_empty() {
+        let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+        errors.push(ManifestError {
+            file: names.join(", "),
+            position: None,
+            path: "services".into(),
+            message: "no service in the compose files".into(),
+        });
+    }
+    let mut services = Vec::new();
+    for (name, (value, source)) in &merged {
+        let at = format!("services.{name}");
+        let place = |note: &Note| error_at(source, &format!("{at}.{}", note.path), &note.message);
+        let svc = match serde_yaml::from_value::<ComposeService>(value.clone()) {
+            Ok(svc) => svc,
+            Err(e) => {
+                errors.push(error_at(source, &at, &e.to_string()));
+                continue;
+            }
+        };
+        for path in SERVICE_UNSUPPORTED {
+            if has_path(value, path) {
+                warnings.push(unsupported(&format!("{at}.{path}")));
+            }
+        }
+        match to_spec(stack, name, &svc, project_dir) {
+            Ok((spec, notes)) => {
+                for n in &notes {
+                    warnings.push(format!("warning: {}", place(n)));
+                }
+                let manifest = Manifest {
+                    spec,
+                    source: (*source).clone(),
+                    doc: 0,
+                    base: at.clone(),
+                };
+                match validate_service_spec(&manifest.spec) {
+                    Ok(()) => services.push(manifest),
+                    Err(e) => errors.push(manifest.error_at(&e.field, e.message)),
+                }
+            }
+            Err(notes) => errors.extend(notes.iter().map(place)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Stack { services, warnings })
+    } else {
+        Err(errors)
+    }
+}
+
+fn unsupported(path: &str) -> String {
+    format!("warning: {path} is not supported by Shoal and was ignored")
+}
+
+fn error_at(source: &Source, path: &str, message: &str) -> ManifestError {
+    ManifestError {
+        file: source.name.clone(),
+        position: locate(&source.text, 0, &parse_path(path)),
+        path: path.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// One file: its top-level keys checked, its services read typed (for positions).
+fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<ManifestError>> {
+    let value: Value =
+        serde_yaml::from_str(&source.text).map_err(|e| vec![yaml_error(source, &e)])?;
+    let Value::Mapping(top) = value else {
+        return Err(vec![error_at(
+            source,
+            "",
+            "a compose file is a mapping with `services:`",
+        )]);
+    };
+    let mut errors = Vec::new();
+    let mut services = Mapping::new();
+    for (key, value) in &top {
+        let key = key.as_str().unwrap_or_default();
+        match key {
+            "services" => {
+                let steps = [Step::Key("services".into())];
+                match read_at::<BTreeMap<String, ComposeService>>(&source.text, 0, &steps) {
+                    Ok(_) => match value {
+                        Value::Mapping(m) => services = m.clone(),
+                        Value::Null => {}
+                        _ => errors.push(error_at(source, "services", "must be a mapping")),
+                    },
+                    Err(e) => errors.push(yaml_error(source, &e)),
+                }
+            }
+            "volumes" => {
+                for (name, settings) in value.as_mapping().into_iter().flatten() {
+                    let name = name.as_str().unwrap_or_default();
+                    for (setting, _) in settings.as_mapping().into_iter().flatten() {
+                        let setting = setting.as_str().unwrap_or_default();
+                        warnings.push(unsupported(&format!("volumes.{name}.{setting}")));
+                    }
+                }
+            }
+            "version" | "name" => {}
+            k if k.starts_with("x-") => {}
+            k if TOP_UNSUPPORTED.contains(&k) => warnings.push(unsupported(k)),
+            k => {
+                let known: Vec<String> = TOP_KEYS.iter().map(|s| s.to_string()).collect();
+                let message = match nearest(k, &known) {
+                    Some(best) => format!("unknown field `{k}`, did you mean `{best}`?"),
+                    None => format!(
+                        "unknown field `{k}`, expected one of: {}",
+                        TOP_KEYS.join(", ")
+                    ),
+                };
+                errors.push(error_at(source, k, &message));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Read {
+            source: source.clone(),
+            services,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Whether `value` has a (non-null) node at the dotted `path`.
+fn has_path(value: &Value, path: &str) -> bool {
+    let mut at = value;
+    for key in path.split('.') {
+        match at.get(key) {
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    !at.is_null()
+}
+
+/// Deep merge: mappings merge key by key, anything else is replaced by `over`.
+fn merge(into: &mut Value, over: &Value) {
+    match (into, over) {
+        (Value::Mapping(into), Value::Mapping(over)) => {
+            for (k, v) in over {
+                match into.get_mut(k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        into.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (into, over) => *into = over.clone(),
+    }
+}
