@@ -408,3 +408,176 @@ fn rollout(r: Option<&Rollout>) -> UpdateConfig {
     }
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shoal_api::{RestartCondition, UpdateOrder};
+    use std::time::Duration;
+
+    fn service(yaml: &str) -> ComposeService {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    fn spec(yaml: &str) -> ServiceSpec {
+        to_spec("shop", "web", &service(yaml), Path::new("/srv/shop"))
+            .unwrap()
+            .0
+    }
+
+    fn errors(yaml: &str) -> Vec<Note> {
+        to_spec("shop", "web", &service(yaml), Path::new("/srv/shop")).unwrap_err()
+    }
+
+    #[test]
+    fn names_and_labels_the_service_as_docker_does() {
+        let s =
+            spec("image: x:1\nlabels: [tier=front, bare]\ndeploy:\n  labels: {team: a, n: 3}\n");
+        assert_eq!(s.name, "shop_web");
+        assert_eq!(s.labels.get(NAMESPACE_LABEL).unwrap(), "shop");
+        assert_eq!(s.labels.get("n").unwrap(), "3");
+        assert!(!s.labels.contains_key("tier"));
+        let c = &s.task.container;
+        assert_eq!(c.labels.get("tier").unwrap(), "front");
+        assert_eq!(c.labels.get("bare").unwrap(), "");
+        assert_eq!(s.mode, ServiceMode::Replicated { replicas: 1 });
+    }
+
+    #[test]
+    fn environment_as_a_list_or_a_map() {
+        let s = spec("image: x\nenvironment: [A=1, B=two words, C]\n");
+        assert_eq!(s.task.container.env, ["A=1", "B=two words", "C"]);
+        let s = spec("image: x\nenvironment: {B: 2, A: 'x=y', T: true, N: null}\n");
+        assert_eq!(s.task.container.env, ["A=x=y", "B=2", "N", "T=true"]);
+    }
+
+    #[test]
+    fn command_strings_are_shell_split_and_entrypoint_is_the_command() {
+        let s = spec("image: x\nentrypoint: /bin/sh -c\ncommand: \"echo 'hello world'\"\n");
+        assert_eq!(s.task.container.command, ["/bin/sh", "-c"]);
+        assert_eq!(s.task.container.args, ["echo", "hello world"]);
+        let s = spec("image: x\ncommand: [sh, -c, 'echo a; echo b']\n");
+        assert_eq!(s.task.container.args, ["sh", "-c", "echo a; echo b"]);
+        assert!(s.task.container.command.is_empty());
+        let e = errors("image: x\ncommand: \"echo 'oops\"\n");
+        assert_eq!(e[0].path, "command");
+    }
+
+    #[test]
+    fn ports_short_and_long() {
+        let s = spec(
+            "image: x\nports:\n  - '8080:80'\n  - 5353:53/udp\n  - {target: 443, published: 8443}\n  - {target: 9, published: '9009', protocol: udp, mode: host}\n",
+        );
+        let ports: Vec<String> = s
+            .task
+            .container
+            .ports
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(
+            ports,
+            ["8080:80/tcp", "5353:53/udp", "8443:443/tcp", "9009:9/udp"]
+        );
+        let (p, warning) = port(&PortEntry::Long(crate::compose_model::LongPort {
+            target: 80,
+            published: Some(crate::compose_model::Scalar("80".into())),
+            protocol: None,
+            mode: Some("ingress".into()),
+        }))
+        .unwrap();
+        assert_eq!(p.published, 80);
+        assert!(warning.unwrap().contains("host mode"));
+        let e = errors("image: x\nports: ['80', '127.0.0.1:80:80', '1:2/sctp', 8080]\n");
+        let paths: Vec<&str> = e.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(paths, ["ports[0]", "ports[1]", "ports[2]", "ports[3]"]);
+        assert!(e[0].message.contains("publishes no host port"), "{e:?}");
+    }
+
+    #[test]
+    fn healthcheck_forms() {
+        let s = spec(
+            "image: x\nhealthcheck:\n  test: wget -q http://localhost/\n  interval: 1m30s\n  timeout: 5s\n  retries: 3\n  start_period: 10s\n",
+        );
+        let h = s.task.container.healthcheck.unwrap();
+        assert_eq!(h.test, ["CMD-SHELL", "wget -q http://localhost/"]);
+        assert_eq!(h.interval, Duration::from_secs(90));
+        assert_eq!((h.timeout, h.retries), (Duration::from_secs(5), 3));
+        assert_eq!(h.start_period, Duration::from_secs(10));
+        let s = spec("image: x\nhealthcheck:\n  test: [CMD, curl, -f, http://x/]\n");
+        assert_eq!(
+            s.task.container.healthcheck.unwrap().test,
+            ["CMD", "curl", "-f", "http://x/"]
+        );
+        for off in ["disable: true", "test: [NONE]"] {
+            let s = spec(&format!("image: x\nhealthcheck:\n  {off}\n"));
+            assert!(s.task.container.healthcheck.unwrap().is_disabled(), "{off}");
+        }
+        assert_eq!(
+            errors("image: x\nhealthcheck: {test: [curl]}\n")[0].path,
+            "healthcheck"
+        );
+    }
+
+    #[test]
+    fn volumes_bind_relative_to_the_project_and_named_in_the_stack() {
+        let s = spec("image: x\nvolumes: [./data:/data:ro, '/abs/../etc:/etc2', 'db:/var/db']\n");
+        let m = &s.task.container.mounts;
+        assert_eq!(
+            (
+                m[0].kind,
+                m[0].source.as_str(),
+                m[0].target.as_str(),
+                m[0].readonly
+            ),
+            (MountType::Bind, "/srv/shop/data", "/data", true)
+        );
+        assert_eq!((m[1].source.as_str(), m[1].readonly), ("/etc", false));
+        assert_eq!(
+            (m[2].kind, m[2].source.as_str()),
+            (MountType::Volume, "shop_db")
+        );
+        let e = errors("image: x\nvolumes: [/only, 'a:/b:zz']\n");
+        assert_eq!(e.len(), 2);
+    }
+
+    #[test]
+    fn deploy_settings() {
+        let s = spec(
+            "image: x\nstop_grace_period: 1m\ndeploy:\n  replicas: 3\n  update_config: {parallelism: 2, delay: 10s, order: start-first, failure_action: rollback, monitor: 30s, max_failure_ratio: 0.3}\n  rollback_config: {parallelism: 0}\n  restart_policy: {condition: on-failure, delay: 5s, max_attempts: 3, window: 2m}\n  placement:\n    constraints: [node.role == manager]\n    preferences: [{spread: node.labels.zone}]\n    max_replicas_per_node: 2\n  resources:\n    limits: {cpus: '0.5', memory: 512M}\n    reservations: {cpus: 0.25, memory: 1G}\n",
+        );
+        assert_eq!(s.mode, ServiceMode::Replicated { replicas: 3 });
+        assert_eq!(s.task.container.stop_grace_period, Duration::from_secs(60));
+        assert_eq!(
+            (s.update.parallelism, s.update.order),
+            (2, UpdateOrder::StartFirst)
+        );
+        assert_eq!(s.update.monitor, Duration::from_secs(30));
+        assert_eq!(s.rollback.parallelism, 0);
+        assert_eq!(s.task.restart.condition, RestartCondition::OnFailure);
+        assert_eq!(s.task.restart.window, Duration::from_secs(120));
+        assert_eq!(s.task.placement.constraints, ["node.role == manager"]);
+        assert_eq!(s.task.placement.preferences[0].spread, "node.labels.zone");
+        assert_eq!(s.task.placement.max_replicas_per_node, 2);
+        assert_eq!(s.task.resources.limits.cpus, 0.5);
+        assert_eq!(s.task.resources.limits.memory, 512 << 20);
+        assert_eq!(s.task.resources.reservations.memory, 1 << 30);
+        let job = spec("image: x\ndeploy: {mode: replicated-job, replicas: 2}\n");
+        assert_eq!(
+            job.mode,
+            ServiceMode::ReplicatedJob {
+                max_concurrent: 2,
+                total_completions: Some(2)
+            }
+        );
+        assert_eq!(
+            spec("image: x\ndeploy: {mode: global}\n").mode,
+            ServiceMode::Global {}
+        );
+        assert_eq!(
+            errors("image: x\ndeploy: {mode: global, replicas: 2}\n")[0].path,
+            "deploy.replicas"
+        );
+        assert_eq!(errors("command: x\n")[0].path, "image");
+    }
+}

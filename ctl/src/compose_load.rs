@@ -232,7 +232,9 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
                         TOP_KEYS.join(", ")
                     ),
                 };
-                errors.push(error_at(source, k, &message));
+                let mut error = error_at(source, k, &message);
+                error.position = top_key_position(&source.text, k).or(error.position);
+                errors.push(error);
             }
         }
     }
@@ -244,6 +246,19 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
     } else {
         Err(errors)
     }
+}
+
+/// Where a top-level key is written (at the start of its line, in block style); `locate`
+/// gives its value's position instead.
+fn top_key_position(text: &str, key: &str) -> Option<crate::manifest_locate::Position> {
+    let line = text.lines().position(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })?;
+    Some(crate::manifest_locate::Position {
+        line: line + 1,
+        column: 1,
+    })
 }
 
 /// Whether `value` has a (non-null) node at the dotted `path`.
@@ -272,5 +287,119 @@ fn merge(into: &mut Value, over: &Value) {
             }
         }
         (into, over) => *into = over.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(name: &str, text: &str) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    const FILE: &str = "\
+version: '3.8'
+x-defaults: {a: 1}
+services:
+  web:
+    image: shoal-demo:1
+    networks: [front]
+    deploy:
+      replicas: 2
+      endpoint_mode: vip
+  worker:
+    image: shoal-demo:1
+networks:
+  front: {}
+volumes:
+  data:
+    driver: local
+";
+
+    #[test]
+    fn names_every_unsupported_key_in_a_warning() {
+        let stack = load_stack("s", &[source("c.yml", FILE)], Path::new("/p")).unwrap();
+        let names: Vec<&str> = stack
+            .services
+            .iter()
+            .map(|m| m.spec.name.as_str())
+            .collect();
+        assert_eq!(names, ["s_web", "s_worker"]);
+        assert_eq!(
+            stack.warnings,
+            [
+                "warning: networks is not supported by Shoal and was ignored",
+                "warning: volumes.data.driver is not supported by Shoal and was ignored",
+                "warning: services.web.networks is not supported by Shoal and was ignored",
+                "warning: services.web.deploy.endpoint_mode is not supported by Shoal and was \
+                 ignored",
+            ]
+        );
+    }
+
+    fn errors(sources: &[Source]) -> Vec<String> {
+        let e = load_stack("s", sources, Path::new("/p")).unwrap_err();
+        e.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_misspelt_key_is_refused_with_its_place_and_a_suggestion() {
+        let text = FILE.replace("replicas: 2", "replicaz: 2");
+        assert_eq!(
+            errors(&[source("c.yml", &text)]),
+            ["c.yml:8:7: services.web.deploy: unknown field `replicaz`, did you mean `replicas`?"]
+        );
+        let text = FILE.replace("services:", "service:");
+        assert_eq!(
+            errors(&[source("c.yml", &text)]),
+            ["c.yml:3:1: service: unknown field `service`, did you mean `services`?"]
+        );
+    }
+
+    #[test]
+    fn conversion_and_validation_problems_are_placed_and_all_reported() {
+        let text = FILE
+            .replace(
+                "    image: shoal-demo:1\n    networks",
+                "    ports: ['80']\n    image: shoal-demo:1\n    networks",
+            )
+            .replace(
+                "  worker:\n    image: shoal-demo:1",
+                "  worker:\n    image: ''",
+            );
+        let e = errors(&[source("c.yml", &text)]);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with("c.yml:5:13: services.web.ports[0]: "),
+            "{e:?}"
+        );
+        assert!(e[1].contains("services.worker"), "{e:?}");
+    }
+
+    #[test]
+    fn a_later_file_overrides_an_earlier_one() {
+        let over = "services:\n  web:\n    image: shoal-demo:2\n    deploy: {replicas: 5}\n  extra:\n    image: x\n";
+        let stack = load_stack(
+            "s",
+            &[source("a.yml", FILE), source("b.yml", over)],
+            Path::new("/p"),
+        )
+        .unwrap();
+        let web = &stack.services[1];
+        assert_eq!(web.spec.name, "s_web");
+        assert_eq!(web.spec.task.container.image, "shoal-demo:2");
+        assert_eq!(web.spec.replicas(), Some(5));
+        assert_eq!(web.source.name, "b.yml");
+        assert_eq!(stack.services.len(), 3);
+    }
+
+    #[test]
+    fn a_file_without_services_is_refused() {
+        let e = errors(&[source("c.yml", "version: '3'\n")]);
+        assert_eq!(e, ["c.yml: services: no service in the compose files"]);
     }
 }
