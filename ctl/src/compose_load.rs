@@ -9,7 +9,7 @@ use crate::compose_convert::{Note, to_spec};
 use crate::compose_model::ComposeService;
 use crate::manifest_locate::{Step, locate, parse_path, read_at};
 use crate::manifest_parse::{Manifest, ManifestError, Source, yaml_error};
-use crate::suggest::nearest;
+use crate::suggest::{nearest, with_suggestion};
 use serde_yaml::{Mapping, Value};
 use shoal_api::validate::validate_service_spec;
 use std::collections::BTreeMap;
@@ -186,8 +186,14 @@ fn error_at(source: &Source, path: &str, message: &str) -> ManifestError {
 
 /// One file: its top-level keys checked, its services read typed (for positions).
 fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<ManifestError>> {
-    let value: Value =
+    let written: Value =
         serde_yaml::from_str(&source.text).map_err(|e| vec![yaml_error(source, &e)])?;
+    // Merge keys (`<<: *defaults`) are resolved on the value; such a file is read from it,
+    // so its errors are placed on `services` rather than on the field.
+    let mut value = written.clone();
+    value
+        .apply_merge()
+        .map_err(|e| vec![yaml_error(source, &e)])?;
     let Value::Mapping(top) = value else {
         return Err(vec![error_at(
             source,
@@ -200,17 +206,20 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
     for (key, value) in &top {
         let key = key.as_str().unwrap_or_default();
         match key {
-            "services" => {
-                let steps = [Step::Key("services".into())];
-                match read_at::<BTreeMap<String, ComposeService>>(&source.text, 0, &steps) {
-                    Ok(_) => match value {
-                        Value::Mapping(m) => services = m.clone(),
-                        Value::Null => {}
-                        _ => errors.push(error_at(source, "services", "must be a mapping")),
-                    },
-                    Err(e) => errors.push(yaml_error(source, &e)),
+            "services" => match value {
+                Value::Mapping(m) => {
+                    for (name, service) in m {
+                        let name = name.as_str().unwrap_or_default();
+                        let as_written = written.get("services").and_then(|w| w.get(name));
+                        if let Err(e) = read_service(source, name, service, as_written) {
+                            errors.push(e);
+                        }
+                    }
+                    services = m.clone();
                 }
-            }
+                Value::Null => {}
+                _ => errors.push(error_at(source, "services", "must be a mapping")),
+            },
             "volumes" => {
                 for (name, settings) in value.as_mapping().into_iter().flatten() {
                     let name = name.as_str().unwrap_or_default();
@@ -259,6 +268,28 @@ fn top_key_position(text: &str, key: &str) -> Option<crate::manifest_locate::Pos
         line: line + 1,
         column: 1,
     })
+}
+
+/// Checks one service: read from the text, so errors carry positions, unless merge keys
+/// changed it; then from the merged value, placed on the service.
+fn read_service(
+    source: &Source,
+    name: &str,
+    merged: &Value,
+    as_written: Option<&Value>,
+) -> Result<(), ManifestError> {
+    if as_written == Some(merged) {
+        let steps = [Step::Key("services".into()), Step::Key(name.into())];
+        return read_at::<ComposeService>(&source.text, 0, &steps)
+            .map(drop)
+            .map_err(|e| yaml_error(source, &e));
+    }
+    serde_yaml::from_value::<ComposeService>(merged.clone())
+        .map(drop)
+        .map_err(|e| {
+            let message = with_suggestion(&e.to_string());
+            error_at(source, &format!("services.{name}"), &message)
+        })
 }
 
 /// Whether `value` has a (non-null) node at the dotted `path`.
@@ -395,6 +426,20 @@ volumes:
         assert_eq!(web.spec.replicas(), Some(5));
         assert_eq!(web.source.name, "b.yml");
         assert_eq!(stack.services.len(), 3);
+    }
+
+    #[test]
+    fn merge_keys_are_resolved_and_still_checked() {
+        let text =
+            "x-d: &d\n  stop_grace_period: 3s\nservices:\n  web:\n    <<: *d\n    image: x\n";
+        let stack = load_stack("s", &[source("c.yml", text)], Path::new("/p")).unwrap();
+        let grace = stack.services[0].spec.task.container.stop_grace_period;
+        assert_eq!(grace, std::time::Duration::from_secs(3));
+        let bad = text.replace("image: x", "imag: x");
+        assert_eq!(
+            errors(&[source("c.yml", &bad)]),
+            ["c.yml:5:5: services.web: unknown field `imag`, did you mean `image`?"]
+        );
     }
 
     #[test]
