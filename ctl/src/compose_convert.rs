@@ -90,7 +90,7 @@ pub fn to_spec(
         stop_grace_period: svc
             .stop_grace_period
             .unwrap_or_else(shoal_api::container::default_stop_grace),
-        healthcheck: healthcheck.flatten(),
+        healthcheck,
         ports,
     };
     let replicas = deploy.replicas.unwrap_or(1);
@@ -363,30 +363,30 @@ fn normalize(path: &Path) -> String {
     out.display().to_string()
 }
 
-/// `Some(None)`: no check set here (the image's); `Some(Some(NONE))` when disabled.
-pub fn healthcheck(h: &Healthcheck) -> Result<Option<HealthCheck>, String> {
+/// The container's check; an empty `test` keeps the image's command with these timings.
+pub fn healthcheck(h: &Healthcheck) -> Result<HealthCheck, String> {
     if h.disable {
-        return Ok(Some(HealthCheck::disabled()));
+        return Ok(HealthCheck::disabled());
     }
     let test = match &h.test {
         None => Vec::new(),
         Some(StringOrList::String(cmd)) => HealthCheck::shell(cmd),
         Some(StringOrList::List(list)) => {
             match list.first().map(String::as_str) {
-                Some("NONE") => return Ok(Some(HealthCheck::disabled())),
+                Some("NONE") => return Ok(HealthCheck::disabled()),
                 Some("CMD" | "CMD-SHELL") => {}
                 _ => return Err("test must start with CMD, CMD-SHELL or NONE".into()),
             }
             list.clone()
         }
     };
-    Ok(Some(HealthCheck {
+    Ok(HealthCheck {
         test,
         interval: h.interval.unwrap_or_default(),
         timeout: h.timeout.unwrap_or_default(),
         retries: h.retries.unwrap_or_default(),
         start_period: h.start_period.unwrap_or_default(),
-    }))
+    })
 }
 
 fn amounts(a: &crate::compose_model::Amounts) -> Amounts {
