@@ -203,3 +203,48 @@ async fn rm(ctx: &Ctx, stack: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::argv;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(subcommand)]
+        stack: StackCommand,
+    }
+
+    fn parse(line: &str) -> Result<StackCommand, clap::Error> {
+        Cli::try_parse_from(argv(&format!("stack {line}"))).map(|c| c.stack)
+    }
+
+    #[test]
+    fn deploy_takes_several_files_a_name_and_the_wait_flags() {
+        let StackCommand::Deploy(args) = parse("deploy -c a.yml -c b.yml shop -d").unwrap() else {
+            panic!("expected deploy");
+        };
+        assert_eq!(args.files, [PathBuf::from("a.yml"), PathBuf::from("b.yml")]);
+        assert_eq!(args.stack, "shop");
+        assert!(args.wait.detach);
+        assert!(parse("deploy shop").is_err(), "a compose file is required");
+        assert!(
+            parse("deploy -c a.yml").is_err(),
+            "a stack name is required"
+        );
+        assert!(parse("rm").is_err());
+    }
+
+    #[test]
+    fn the_project_directory_is_the_first_files() {
+        let here = std::fs::canonicalize(".").unwrap();
+        assert_eq!(project_dir(Path::new("compose.yml")).unwrap(), here);
+        assert_eq!(project_dir(Path::new("-")).unwrap(), here);
+        assert_eq!(
+            project_dir(Path::new("src/x.yml")).unwrap(),
+            here.join("src")
+        );
+        assert!(project_dir(Path::new("/no/such/dir/c.yml")).is_err());
+    }
+}
