@@ -201,6 +201,13 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
             "a compose file is a mapping with `services:`",
         )]);
     };
+    if let Some(line) = first_variable(&source.text) {
+        warnings.push(format!(
+            "warning: {}:{line}: ${{VARIABLE}} interpolation is not supported by Shoal; values \
+             are used as written",
+            source.name
+        ));
+    }
     let mut errors = Vec::new();
     let mut services = Mapping::new();
     for (key, value) in &top {
@@ -290,6 +297,26 @@ fn read_service(
             let message = with_suggestion(&e.to_string());
             error_at(source, &format!("services.{name}"), &message)
         })
+}
+
+/// The first line (from 1) using a variable (`$NAME`, `${NAME}`) that Docker would
+/// interpolate; comments and `$$` (a literal `$`) do not count.
+fn first_variable(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let code = line.split(" #").next().unwrap_or_default();
+            if code.trim_start().starts_with('#') {
+                return false;
+            }
+            let code = code.replace("$$", "");
+            code.match_indices('$').any(|(i, _)| {
+                code[i + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '{' || c == '_' || c.is_ascii_alphabetic())
+            })
+        })
+        .map(|i| i + 1)
 }
 
 /// Whether `value` has a (non-null) node at the dotted `path`.
@@ -439,6 +466,25 @@ volumes:
         assert_eq!(
             errors(&[source("c.yml", &bad)]),
             ["c.yml:5:5: services.web: unknown field `imag`, did you mean `image`?"]
+        );
+    }
+
+    #[test]
+    fn variables_are_named_in_a_warning_not_interpolated() {
+        assert_eq!(
+            first_variable("a: 1\n# $HOME\nb: x $$ y\nc: ${TAG}\n"),
+            Some(4)
+        );
+        assert_eq!(first_variable("a: $1 $$HOME\n"), None);
+        let text = FILE.replace(
+            "shoal-demo:1\n    networks",
+            "shoal-demo:$TAG\n    networks",
+        );
+        let stack = load_stack("s", &[source("c.yml", &text)], Path::new("/p")).unwrap();
+        assert!(stack.warnings[0].starts_with("warning: c.yml:5: ${VARIABLE} interpolation"));
+        assert_eq!(
+            stack.services[0].spec.task.container.image,
+            "shoal-demo:$TAG"
         );
     }
 
