@@ -8,8 +8,12 @@ mod cmd_completion;
 mod cmd_manifest;
 mod cmd_node;
 mod cmd_service;
+mod cmd_stack;
 mod cmd_task;
 mod cmd_version;
+mod compose_convert;
+mod compose_load;
+mod compose_model;
 mod convergence;
 mod details;
 mod endpoint;
@@ -29,6 +33,7 @@ mod reltime;
 mod service_flags;
 mod service_inspect;
 mod service_write;
+mod shell_split;
 mod spec_flags;
 mod suggest;
 mod table;
@@ -101,6 +106,9 @@ enum Command {
     Diff(cmd_manifest::FileArgs),
     /// Remove the services that YAML manifests name
     Delete(cmd_manifest::FileArgs),
+    /// Deploy Compose files as stacks of services
+    #[command(subcommand)]
+    Stack(cmd_stack::StackCommand),
 }
 
 /// What every command needs: the connection and the output format.
@@ -131,6 +139,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Apply(args) => cmd_manifest::apply(&ctx, args).await,
         Command::Diff(args) => cmd_manifest::diff(&ctx, args).await,
         Command::Delete(args) => cmd_manifest::delete(&ctx, args).await,
+        Command::Stack(cmd) => cmd_stack::run(cmd, &ctx).await,
     }
 }
 
