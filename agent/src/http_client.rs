@@ -43,3 +43,16 @@ pub fn build(bundle: &Bundle) -> Result<reqwest::Client, TlsError> {
         .build()
         .map_err(|e| TlsError::BadCa(format!("cannot build the HTTPS client: {e}")))
 }
+
+/// The response when it succeeded, else the manager's own words (`{"error":{"message"}}`),
+/// or the status when the body says nothing.
+pub async fn refused_message(resp: reqwest::Response) -> Result<reqwest::Response, String> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    Err(match resp.json::<shoal_api::rest::ErrorBody>().await {
+        Ok(b) => b.error.message,
+        Err(_) => status.to_string(),
+    })
+}

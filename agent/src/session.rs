@@ -35,15 +35,9 @@ enum SessionError {
 
 /// A response, or the manager's own words when it refused (`{"error":{"message"}}`).
 async fn refused(resp: reqwest::Response) -> Result<reqwest::Response, SessionError> {
-    if resp.status().is_success() {
-        return Ok(resp);
-    }
-    let status = resp.status();
-    let message = match resp.json::<shoal_api::rest::ErrorBody>().await {
-        Ok(b) => b.error.message,
-        Err(_) => status.to_string(),
-    };
-    Err(SessionError::Refused(message))
+    crate::http_client::refused_message(resp)
+        .await
+        .map_err(SessionError::Refused)
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);

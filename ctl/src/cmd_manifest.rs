@@ -18,6 +18,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use shoal_api::Service;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct FileArgs {
@@ -49,7 +50,7 @@ async fn planned(ctx: &Ctx, files: &FileArgs, outcome: &str) -> Result<Vec<Plann
 }
 
 /// One line per problem, then what that means for the command.
-fn refused(errors: Vec<ManifestError>, outcome: &str) -> anyhow::Error {
+pub fn refused(errors: Vec<ManifestError>, outcome: &str) -> anyhow::Error {
     let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
     if !outcome.is_empty() {
         lines.push(outcome.to_string());
@@ -58,7 +59,7 @@ fn refused(errors: Vec<ManifestError>, outcome: &str) -> anyhow::Error {
 }
 
 /// A line for the user: stdout for tables, stderr when stdout carries JSON or YAML.
-fn say(ctx: &Ctx, line: &str) -> Result<()> {
+pub fn say(ctx: &Ctx, line: &str) -> Result<()> {
     if ctx.format == Format::Table {
         print_out(line)
     } else {
@@ -70,6 +71,12 @@ fn say(ctx: &Ctx, line: &str) -> Result<()> {
 pub async fn apply(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     let wait = args.wait.wait_for()?;
     let planned = planned(ctx, &args.files, "nothing was applied").await?;
+    execute(ctx, &planned, wait).await
+}
+
+/// Writes a checked plan, prints what happened, then (unless `wait` is `None`) follows each
+/// changed service until it converges.
+pub async fn execute(ctx: &Ctx, planned: &[Planned], wait: Option<Duration>) -> Result<()> {
     let mut results = Vec::new();
     let mut to_wait = Vec::new();
     for (i, p) in planned.iter().enumerate() {

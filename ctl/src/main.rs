@@ -9,8 +9,12 @@ mod cmd_events;
 mod cmd_manifest;
 mod cmd_node;
 mod cmd_service;
+mod cmd_stack;
 mod cmd_task;
 mod cmd_version;
+mod compose_convert;
+mod compose_load;
+mod compose_model;
 mod convergence;
 mod details;
 mod endpoint;
@@ -32,6 +36,7 @@ mod reltime;
 mod service_flags;
 mod service_inspect;
 mod service_write;
+mod shell_split;
 mod spec_flags;
 mod suggest;
 mod table;
@@ -104,6 +109,9 @@ enum Command {
     Diff(cmd_manifest::FileArgs),
     /// Remove the services that YAML manifests name
     Delete(cmd_manifest::FileArgs),
+    /// Deploy Compose files as stacks of services
+    #[command(subcommand)]
+    Stack(cmd_stack::StackCommand),
     /// Stream cluster changes as they happen, until Ctrl-C
     Events(cmd_events::EventsArgs),
 }
@@ -136,6 +144,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Apply(args) => cmd_manifest::apply(&ctx, args).await,
         Command::Diff(args) => cmd_manifest::diff(&ctx, args).await,
         Command::Delete(args) => cmd_manifest::delete(&ctx, args).await,
+        Command::Stack(cmd) => cmd_stack::run(cmd, &ctx).await,
         Command::Events(args) => cmd_events::run(&ctx, args).await,
     }
 }

@@ -224,7 +224,7 @@ fn in_document(spec_path: &str, base: &str) -> String {
 
 /// A yaml_serde error as `file:line:col: path: message`, with a suggestion for a misspelt
 /// key. Its text is `path: message at line L column C`; the position is kept apart.
-fn yaml_error(source: &Source, e: &serde_yaml::Error) -> ManifestError {
+pub fn yaml_error(source: &Source, e: &serde_yaml::Error) -> ManifestError {
     let position = Position::of(e);
     let mut text = e.to_string();
     if let Some(p) = position {

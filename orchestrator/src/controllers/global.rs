@@ -10,7 +10,7 @@
 //! delay, order, and the failure action (pause, continue, rollback) through `rollout`.
 
 use super::driver::Plan;
-use super::rollout::{Rollout, decide, observe, slot_key};
+use super::rollout::{Next, Rollout, Round, slot_key};
 use super::task_factory::new_task;
 use crate::store::Action;
 use shoal_api::{Node, NodeId, Restart, Service, Task, TaskState, Timestamp, UpdateOrder};
@@ -151,51 +151,18 @@ pub fn plan_global(
     // Where the rollout stands, as for replicated services: failures may pause it or roll
     // it back; the update delay spaces batches.
     let rollout = Rollout::of(service);
-    let outdated: Vec<_> = candidates.iter().map(|t| slot_key(t)).collect();
-    let observed = observe(service, &rollout, tasks, &outdated);
-    let step = decide(
-        service,
-        &rollout,
-        &observed,
-        !candidates.is_empty(),
-        in_flight > 0,
-        now,
-    );
-    if step.rollback {
-        return Plan {
-            actions: vec![Action::RollbackService {
-                id: service.id.clone(),
-                expected_spec_version: Some(service.spec_version),
-                status: step.status,
-            }],
-            wake_at: None,
-        };
-    }
     let update = rollout.config;
-    let mut budget = if step.hold || rollout.paused() {
-        0
-    } else if update.parallelism == 0 {
-        usize::MAX
-    } else {
-        (update.parallelism as usize).saturating_sub(in_flight)
+    let round = Round {
+        outdated: candidates.iter().map(|t| slot_key(t)).collect(),
+        rollout,
+        restarting_outdated: false,
+        in_flight,
+        last_running_new,
     };
-    if !update.delay.is_zero()
-        && let Some(t) = last_running_new
-        && now < t.plus(update.delay)
-    {
-        budget = 0;
-        let due = t.plus(update.delay);
-        plan.wake_at = Some(plan.wake_at.map_or(due, |w| w.min(due)));
-    }
-    if let Some(wake) = step.wake_at {
-        plan.wake_at = Some(plan.wake_at.map_or(wake, |w| w.min(wake)));
-    }
-    if let Some(status) = step.status {
-        plan.actions.push(Action::SetServiceUpdateStatus {
-            id: service.id.clone(),
-            status,
-        });
-    }
+    let budget = match round.next(service, tasks, now, &mut plan) {
+        Next::RollBack(rollback) => return rollback,
+        Next::Replace(budget) => budget,
+    };
     for old in candidates.into_iter().take(budget) {
         let node = old.node_id.as_ref().expect("global tasks have a node");
         match update.order {

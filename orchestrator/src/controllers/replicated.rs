@@ -11,7 +11,7 @@
 //! new one runs.
 
 use super::driver::Plan;
-use super::rollout::{Rollout, decide, observe, slot_key};
+use super::rollout::{Next, Rollout, Round, slot_key};
 use super::task_factory::new_task;
 use crate::store::Action;
 use shoal_api::{NodeId, Restart, Service, ServiceId, Task, TaskState, Timestamp, UpdateOrder};
@@ -202,43 +202,18 @@ pub fn plan_service(
     }
 
     // Where the rollout stands: failures may pause it or roll it back.
-    let outdated_slots: Vec<_> = candidates.iter().map(|t| slot_key(t)).collect();
-    let observed = observe(service, &rollout, tasks, &outdated_slots);
-    let step = decide(
-        service,
-        &rollout,
-        &observed,
-        !candidates.is_empty() || restarting_outdated,
-        in_flight > 0,
-        now,
-    );
-    if step.rollback {
-        // Everything else is planned again against the restored spec.
-        return Plan {
-            actions: vec![Action::RollbackService {
-                id: service.id.clone(),
-                expected_spec_version: Some(service.spec_version),
-                status: step.status,
-            }],
-            wake_at: None,
-        };
-    }
-
-    // Rolling update of the slots still on an old spec.
-    let mut budget = if step.hold || rollout.paused() {
-        0
-    } else if update.parallelism == 0 {
-        usize::MAX
-    } else {
-        (update.parallelism as usize).saturating_sub(in_flight)
+    let round = Round {
+        outdated: candidates.iter().map(|t| slot_key(t)).collect(),
+        rollout,
+        restarting_outdated,
+        in_flight,
+        last_running_new,
     };
-    if !update.delay.is_zero()
-        && let Some(t) = last_running_new
-        && now < t.plus(update.delay)
-    {
-        budget = 0;
-        plan.wake_at = earliest(plan.wake_at, t.plus(update.delay));
-    }
+    let budget = match round.next(service, tasks, now, &mut plan) {
+        Next::RollBack(rollback) => return rollback,
+        Next::Replace(budget) => budget,
+    };
+    // Rolling update of the slots still on an old spec.
     for old in candidates.iter().take(budget) {
         match update.order {
             _ if old.status.state.is_terminal() => {
@@ -256,15 +231,6 @@ pub fn plan_service(
                 )));
             }
         }
-    }
-    if let Some(wake) = step.wake_at {
-        plan.wake_at = earliest(plan.wake_at, wake);
-    }
-    if let Some(status) = step.status {
-        plan.actions.push(Action::SetServiceUpdateStatus {
-            id: service.id.clone(),
-            status,
-        });
     }
     plan
 }

@@ -284,3 +284,85 @@ fn failure_reason(t: &Task, config: &UpdateConfig) -> String {
         None => format!("{} within the {within} monitor period", t.status.state),
     }
 }
+
+/// Where a planner's rollout stands this round, for replicated and global services alike.
+pub struct Round<'a> {
+    pub rollout: Rollout<'a>,
+    /// Outdated slots (or nodes) waiting for a new task.
+    pub outdated: Vec<SlotKey<'a>>,
+    /// Some outdated slot is being restarted onto the new spec anyway.
+    pub restarting_outdated: bool,
+    /// Replacements not running yet.
+    pub in_flight: usize,
+    /// When the last replacement of this rollout started running (for the update delay).
+    pub last_running_new: Option<Timestamp>,
+}
+
+/// What the planner does next.
+pub enum Next {
+    /// Roll back: this plan, and nothing else this round.
+    RollBack(super::driver::Plan),
+    /// Replace up to this many outdated slots (the status change and wake-up time are
+    /// already in the plan).
+    Replace(usize),
+}
+
+impl<'a> Round<'a> {
+    pub fn next(
+        self,
+        service: &Service,
+        tasks: &[&'a Task],
+        now: Timestamp,
+        plan: &mut super::driver::Plan,
+    ) -> Next {
+        use crate::store::Action;
+        let rollout = self.rollout;
+        let observed = observe(service, &rollout, tasks, &self.outdated);
+        let step = decide(
+            service,
+            &rollout,
+            &observed,
+            !self.outdated.is_empty() || self.restarting_outdated,
+            self.in_flight > 0,
+            now,
+        );
+        if step.rollback {
+            // Everything else is planned again against the restored spec.
+            return Next::RollBack(super::driver::Plan {
+                actions: vec![Action::RollbackService {
+                    id: service.id.clone(),
+                    expected_spec_version: Some(service.spec_version),
+                    status: step.status,
+                }],
+                wake_at: None,
+            });
+        }
+        let config = rollout.config;
+        let mut budget = if step.hold || rollout.paused() {
+            0
+        } else if config.parallelism == 0 {
+            usize::MAX
+        } else {
+            (config.parallelism as usize).saturating_sub(self.in_flight)
+        };
+        let mut wake = step.wake_at;
+        if !config.delay.is_zero()
+            && let Some(t) = self.last_running_new
+            && now < t.plus(config.delay)
+        {
+            budget = 0;
+            let due = t.plus(config.delay);
+            wake = Some(wake.map_or(due, |w| w.min(due)));
+        }
+        if let Some(w) = wake {
+            plan.wake_at = Some(plan.wake_at.map_or(w, |p| p.min(w)));
+        }
+        if let Some(status) = step.status {
+            plan.actions.push(Action::SetServiceUpdateStatus {
+                id: service.id.clone(),
+                status,
+            });
+        }
+        Next::Replace(budget)
+    }
+}

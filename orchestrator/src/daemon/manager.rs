@@ -2,7 +2,7 @@
 //! agent, until shutdown or until the cluster demotes this manager.
 
 use super::serve::{Apps, serve};
-use super::{Config, Site, Switch, join, recover, run_until_first_ends};
+use super::{Config, Site, Switch, join, recover, role_change, run_until_first_ends, spawn_keeper};
 use crate::http::{AppState, local_router, tls_router};
 use crate::identity::Identity;
 use crate::leader::Leadership;
@@ -13,7 +13,6 @@ use anyhow::Context;
 use shoal_agent::{AgentConfig, HttpClients};
 use shoal_api::Role;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -144,7 +143,6 @@ pub(super) async fn run(
         let stop = shutdown.clone();
         tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
     }
-    let demoted = Arc::new(Mutex::new(None));
     // Itself first (it relays to the leader), then the others: a manager cut off from Raft,
     // as a demoted one may be, still learns its new role.
     let known = store.clone();
@@ -158,14 +156,7 @@ pub(super) async fn run(
         }),
         running_role: Role::Manager,
     };
-    let stop = shutdown.clone();
-    let slot = demoted.clone();
-    tasks.spawn(async move {
-        if let Some(change) = keeper.run(stop).await {
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(change);
-        }
-        Ok(())
-    });
+    let demoted = spawn_keeper(&mut tasks, keeper, &shutdown);
 
     let result = run_until_first_ends(tasks, &shutdown).await;
     let others: Vec<String> = raft::manager_urls(&store)
@@ -175,9 +166,8 @@ pub(super) async fn run(
     let _ = raft.shutdown().await;
     let _ = std::fs::remove_file(&socket_path);
     result?;
-    let change = demoted.lock().unwrap_or_else(|e| e.into_inner()).take();
-    Ok(change.map(|c| Switch {
-        to: c.0,
+    Ok(role_change(&demoted).map(|to| Switch {
+        to,
         managers: others,
     }))
 }

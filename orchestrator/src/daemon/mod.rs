@@ -17,6 +17,7 @@ use shoal_api::Role;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -123,6 +124,31 @@ fn switch_role(config: &Config, mut id: Identity, switch: Switch) -> anyhow::Res
     }
     identity::save(&config.data_dir, &id)?;
     Ok(id)
+}
+
+/// Runs the node's certificate keeper among `tasks`. When it ends because the cluster gave
+/// the node another role, the returned slot holds that role (and the node stops, to restart
+/// in it).
+fn spawn_keeper(
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+    keeper: crate::pki::CertKeeper,
+    shutdown: &CancellationToken,
+) -> Arc<Mutex<Option<Role>>> {
+    let changed = Arc::new(Mutex::new(None));
+    let slot = changed.clone();
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        if let Some(change) = keeper.run(stop).await {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(change.0);
+        }
+        Ok(())
+    });
+    changed
+}
+
+/// The role the keeper saw the node change to, if it did.
+fn role_change(slot: &Mutex<Option<Role>>) -> Option<Role> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
 
 /// Waits for the first part to end (a bind error, say, or shutdown), then stops them all.

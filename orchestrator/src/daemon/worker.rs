@@ -2,13 +2,12 @@
 //! answers certificate holders that control requests go to a manager.
 
 use super::serve::{Apps, serve};
-use super::{Config, Site, Switch, run_until_first_ends};
+use super::{Config, Site, Switch, role_change, run_until_first_ends, spawn_keeper};
 use crate::identity::Identity;
 use crate::pki::{CertKeeper, NodeTls};
 use anyhow::Context;
 use shoal_agent::{AgentConfig, HttpClients};
 use shoal_api::Role;
-use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -50,7 +49,6 @@ pub(super) async fn run(
     };
     let stop = shutdown.clone();
     tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
-    let promoted = Arc::new(Mutex::new(None));
     let keeper = CertKeeper {
         tls,
         http,
@@ -60,20 +58,12 @@ pub(super) async fn run(
         },
         running_role: Role::Worker,
     };
-    let stop = shutdown.clone();
-    let slot = promoted.clone();
-    tasks.spawn(async move {
-        if let Some(change) = keeper.run(stop).await {
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(change);
-        }
-        Ok(())
-    });
+    let promoted = spawn_keeper(&mut tasks, keeper, &shutdown);
     let result = run_until_first_ends(tasks, &shutdown).await;
     let _ = std::fs::remove_file(&socket_path);
     result?;
-    let change = promoted.lock().unwrap_or_else(|e| e.into_inner()).take();
-    Ok(change.map(|c| Switch {
-        to: c.0,
+    Ok(role_change(&promoted).map(|to| Switch {
+        to,
         managers: Vec::new(),
     }))
 }

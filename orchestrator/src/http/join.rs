@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use openraft::ChangeMembers;
-use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
 use shoal_api::rest::{JoinRequest, JoinResponse, RaftJoinRequest};
 use shoal_api::{NodeDescription, NodeId, NodeState, NodeStatus, Role, Timestamp};
 use std::collections::BTreeSet;
@@ -103,24 +102,14 @@ async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), 
     if voters.contains(&raft_id) {
         return Ok(());
     }
-    let raft_err =
-        |e: String| ApiError::unavailable(format!("cannot add the manager to raft: {e}"));
     st.raft
         .add_learner(raft_id, member, true)
         .await
-        .map_err(|e| raft_err(e.to_string()))?;
-    // A change made through another manager may still be in flight: wait for it.
-    for _ in 0..50 {
-        let change = ChangeMembers::AddVoterIds(BTreeSet::from([raft_id]));
-        match st.raft.change_membership(change, false).await {
-            Ok(_) => return Ok(()),
-            Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(
-                ChangeMembershipError::InProgress(_),
-            ))) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            Err(e) => return Err(raft_err(e.to_string())),
-        }
-    }
-    Err(raft_err("another membership change did not finish".into()))
+        .map_err(|e| ApiError::unavailable(format!("cannot add the manager to raft: {e}")))?;
+    super::membership::change_membership(st, "add the manager to", || {
+        ChangeMembers::AddVoterIds(BTreeSet::from([raft_id]))
+    })
+    .await
 }
 
 fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {

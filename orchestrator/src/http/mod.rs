@@ -11,6 +11,7 @@ mod events;
 mod forward;
 mod join;
 mod json;
+mod membership;
 mod metrics_route;
 mod node_roles;
 mod nodes;

@@ -10,7 +10,6 @@ use crate::store::Action;
 use axum::Json;
 use axum::extract::{Path, State};
 use openraft::ChangeMembers;
-use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
 use shoal_api::{Node, NodeId, Role};
 use std::collections::BTreeSet;
 
@@ -100,23 +99,13 @@ fn check_quorum_without(
 }
 
 async fn remove_from_raft(st: &AppState, raft_id: u64, voter: bool) -> Result<(), ApiError> {
-    let raft_err =
-        |e: String| ApiError::unavailable(format!("cannot remove the manager from raft: {e}"));
-    // A change made through another manager may still be in flight: wait for it.
-    for _ in 0..50 {
+    super::membership::change_membership(st, "remove the manager from", || {
         let ids = BTreeSet::from([raft_id]);
-        let change = if voter {
+        if voter {
             ChangeMembers::RemoveVoters(ids)
         } else {
             ChangeMembers::RemoveNodes(ids)
-        };
-        match st.raft.change_membership(change, false).await {
-            Ok(_) => return Ok(()),
-            Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(
-                ChangeMembershipError::InProgress(_),
-            ))) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            Err(e) => return Err(raft_err(e.to_string())),
         }
-    }
-    Err(raft_err("another membership change did not finish".into()))
+    })
+    .await
 }

@@ -124,15 +124,9 @@ impl CertKeeper {
 }
 
 async fn ok(resp: reqwest::Response) -> Result<reqwest::Response, KeeperError> {
-    if resp.status().is_success() {
-        return Ok(resp);
-    }
-    let status = resp.status();
-    let message = match resp.json::<shoal_api::rest::ErrorBody>().await {
-        Ok(b) => b.error.message,
-        Err(_) => status.to_string(),
-    };
-    Err(KeeperError::Refused(message))
+    shoal_agent::http_client::refused_message(resp)
+        .await
+        .map_err(KeeperError::Refused)
 }
 
 /// The role the certificate names (`None` for a client certificate or garbage).
