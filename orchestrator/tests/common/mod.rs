@@ -228,7 +228,9 @@ impl Shoald {
     pub async fn wait_ready(&mut self) -> Result<()> {
         let hostname = self.hostname.clone();
         let nodes_url = format!("https://127.0.0.1:{}/v1/nodes", self.api_port);
-        let nodes = eventually("shoald to be ready", Duration::from_secs(20), || async {
+        // Generous: on a loaded 2-core machine a joining manager has been seen to need more
+        // than 20 s; the log says why when it does not make it.
+        let ready = eventually("shoald to be ready", Duration::from_secs(60), || async {
             let r = self.client()?.get(&nodes_url).send().await.ok()?;
             let nodes: Value = r.json().await.ok()?;
             let me = nodes
@@ -241,7 +243,11 @@ impl Shoald {
                 .clone();
             Some(me)
         })
-        .await?;
+        .await;
+        let nodes = match ready {
+            Ok(n) => n,
+            Err(e) => bail!("{e}\n--- shoald log ({}) ---\n{}", self.hostname, self.log()),
+        };
         self.node_id = nodes["id"].as_str().unwrap_or_default().to_string();
         Ok(())
     }
