@@ -246,7 +246,11 @@ impl Shoald {
         .await;
         let nodes = match ready {
             Ok(n) => n,
-            Err(e) => bail!("{e}\n--- shoald log ({}) ---\n{}", self.hostname, self.log()),
+            Err(e) => bail!(
+                "{e}\n--- shoald log ({}) ---\n{}",
+                self.hostname,
+                self.log()
+            ),
         };
         self.node_id = nodes["id"].as_str().unwrap_or_default().to_string();
         Ok(())
