@@ -155,6 +155,11 @@ async fn a_client_bundle_drives_the_cluster_remotely() -> Result<()> {
     );
     let out = remote(&["service", "ls", "-o", "json"], Some(&bundle));
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"remote\""));
+    // Let its container start, so the harness removes it with the node (none is left behind).
+    eventually("the remote service to run", WAIT, || async {
+        (manager.running("remote", IMAGE_1).await.ok()? == 1).then_some(())
+    })
+    .await?;
 
     let out = remote(&["service", "ls"], None);
     assert!(!out.status.success());
