@@ -5,17 +5,20 @@
 
 use crate::docker_body::container_body;
 use crate::docker_health::{self, HealthEvents};
-use crate::executor::{ContainerInfo, ExecError, Executor, Health};
+use crate::executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
 use crate::labels;
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
-use bollard::models::ContainerSummaryStateEnum;
+use bollard::models::{ContainerStateStatusEnum, ContainerSummaryStateEnum};
+use bollard::container::LogOutput;
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, ListContainersOptions, RemoveContainerOptions,
-    StopContainerOptions,
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptionsBuilder,
+    RemoveContainerOptions, StopContainerOptions,
 };
 use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use shoal_api::logs::{LogOptions, LogStream};
 use shoal_api::{NodeDescription, NodeId, Task, TaskId};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -85,6 +88,23 @@ impl DockerExecutor {
             )
             .await
             .map(|r| r.id)
+    }
+
+    /// Returns once the container has left Docker's `created` state.
+    async fn wait_until_started(&self, container: &str) -> Result<(), ExecError> {
+        loop {
+            match self.docker.inspect_container(container, None).await {
+                Ok(c) => {
+                    let status = c.state.and_then(|s| s.status);
+                    if status != Some(ContainerStateStatusEnum::CREATED) {
+                        return Ok(());
+                    }
+                }
+                Err(e) if status_of(&e) == Some(404) => return Err(ExecError::NotFound),
+                Err(e) => return Err(runtime(e)),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     async fn pull(&self, image: &str) -> Result<(), DockerError> {
@@ -280,5 +300,57 @@ impl Executor for DockerExecutor {
             container,
             seen,
         ))
+    }
+
+    fn logs<'a>(
+        &'a self,
+        container: &'a str,
+        options: &'a LogOptions,
+    ) -> BoxStream<'a, Result<LogChunk, ExecError>> {
+        let tail = options.tail.map_or("all".to_string(), |n| n.to_string());
+        let since = options.since.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX));
+        let query = LogsOptionsBuilder::new()
+            .follow(options.follow)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .tail(&tail)
+            .since(since)
+            .build();
+        // Docker ends a follow at once for a container that has not started yet (a
+        // stop-first update prepares it early), so a follow waits for it to start.
+        let follow = options.follow;
+        let started = async move {
+            if follow {
+                self.wait_until_started(container).await
+            } else {
+                Ok(())
+            }
+        };
+        futures::stream::once(started)
+            .flat_map(move |started| match started {
+                Ok(()) => self
+                    .docker
+                    .logs(container, Some(query.clone()))
+                    .map(|r| match r {
+                        Ok(LogOutput::StdErr { message }) => Ok(LogChunk {
+                            stream: LogStream::Stderr,
+                            text: String::from_utf8_lossy(&message).into_owned(),
+                        }),
+                        Ok(
+                            LogOutput::StdOut { message }
+                            | LogOutput::Console { message }
+                            | LogOutput::StdIn { message },
+                        ) => Ok(LogChunk {
+                            stream: LogStream::Stdout,
+                            text: String::from_utf8_lossy(&message).into_owned(),
+                        }),
+                        Err(e) if status_of(&e) == Some(404) => Err(ExecError::NotFound),
+                        Err(e) => Err(runtime(e)),
+                    })
+                    .boxed(),
+                Err(e) => futures::stream::iter([Err(e)]).boxed(),
+            })
+            .boxed()
     }
 }

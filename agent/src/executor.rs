@@ -2,6 +2,8 @@
 //! so the trait can be used as `dyn Executor`.
 
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use shoal_api::logs::{LogOptions, LogStream};
 use shoal_api::{NodeDescription, Task, TaskId};
 use std::time::Duration;
 use thiserror::Error;
@@ -43,6 +45,14 @@ impl Health {
     }
 }
 
+/// A piece of a container's output as the runtime gave it: one or more lines, each
+/// starting with its timestamp.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogChunk {
+    pub stream: LogStream,
+    pub text: String,
+}
+
 pub trait Executor: Send + Sync + 'static {
     /// What this machine offers.
     fn describe(&self) -> BoxFuture<'_, Result<NodeDescription, ExecError>>;
@@ -71,4 +81,11 @@ pub trait Executor: Send + Sync + 'static {
         container: &'a str,
         seen: Option<&'a Health>,
     ) -> BoxFuture<'a, Result<Health, ExecError>>;
+    /// The container's output, timestamped, as `options` ask; with `follow` it ends when the
+    /// container stops.
+    fn logs<'a>(
+        &'a self,
+        container: &'a str,
+        options: &'a LogOptions,
+    ) -> BoxStream<'a, Result<LogChunk, ExecError>>;
 }

@@ -9,6 +9,7 @@ mod docker_health;
 pub mod executor;
 pub mod http_client;
 mod labels;
+mod log_relay;
 mod reporter;
 mod runner;
 #[cfg(test)]
@@ -17,7 +18,7 @@ mod session;
 pub mod sim;
 mod worker;
 
-pub use executor::{ContainerInfo, ExecError, Executor, Health};
+pub use executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
 pub use http_client::HttpClients;
 
 use shoal_api::NodeId;

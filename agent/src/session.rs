@@ -1,10 +1,10 @@
 //! The agent's session with a manager: register, heartbeat at the period the manager asks
-//! for, and follow the assignment stream. Any failure ends the session; the agent then
+//! for, follow the assignment stream, and serve log subscriptions (`log_relay`). Any failure ends the session; the agent then
 //! registers again, trying the managers it knows in turn. Containers keep running meanwhile.
 
 use crate::executor::Executor;
 use crate::worker::Worker;
-use crate::{AgentConfig, reporter};
+use crate::{AgentConfig, log_relay, reporter};
 use futures::StreamExt;
 use shoal_api::dispatch::{Assignments, HeartbeatRequest, RegisterRequest, RegisterResponse};
 use std::sync::Arc;
@@ -65,7 +65,7 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
         let ctx = Ctx {
             http: &http,
             config: &config,
-            executor: &*executor,
+            executor: &executor,
             worker: &worker,
             session_tx: &session_tx,
             shutdown: &shutdown,
@@ -88,7 +88,7 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
 struct Ctx<'a> {
     http: &'a reqwest::Client,
     config: &'a AgentConfig,
-    executor: &'a dyn Executor,
+    executor: &'a Arc<dyn Executor>,
     worker: &'a Worker,
     session_tx: &'a watch::Sender<Option<SessionInfo>>,
     shutdown: &'a CancellationToken,
@@ -140,6 +140,16 @@ async fn session(
             session_id: reg.session_id.clone(),
         },
         Duration::from_millis(reg.heartbeat_period_ms.max(100)),
+        ended.clone(),
+    ));
+    tokio::spawn(log_relay::run(
+        log_relay::Publisher {
+            http: http.clone(),
+            manager: manager.to_string(),
+            node_id: config.node_id.clone(),
+            session_id: reg.session_id.clone(),
+        },
+        executor.clone(),
         ended.clone(),
     ));
     let resp = http

@@ -2,8 +2,11 @@
 //! a test makes them exit. For unit tests and hollow-node scale benchmarks only; end-to-end
 //! tests use Docker.
 
-use crate::executor::{ContainerInfo, ExecError, Executor, Health};
+use crate::executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
+use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use shoal_api::logs::LogOptions;
 use shoal_api::{NodeDescription, Task, TaskId};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -213,5 +216,15 @@ impl Executor for SimExecutor {
                 }
             }
         })
+    }
+
+    /// Simulated containers write nothing.
+    fn logs<'a>(
+        &'a self,
+        container: &'a str,
+        _options: &'a LogOptions,
+    ) -> BoxStream<'a, Result<LogChunk, ExecError>> {
+        let known = self.lock().contains_key(container);
+        futures::stream::iter((!known).then_some(Err(ExecError::NotFound))).boxed()
     }
 }

@@ -9,6 +9,7 @@ pub mod duration;
 pub mod events;
 pub mod health;
 pub mod ids;
+pub mod logs;
 pub mod meta;
 pub mod node;
 pub mod placement;

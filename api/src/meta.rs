@@ -26,6 +26,12 @@ impl Timestamp {
     pub fn plus(self, d: Duration) -> Timestamp {
         Timestamp(self.0 + d.as_millis() as u64)
     }
+    /// Reads an RFC 3339 time (`2026-11-23T10:00:00Z`, fractions and `T` or space allowed).
+    pub fn parse_rfc3339(s: &str) -> Result<Timestamp, String> {
+        let t = humantime::parse_rfc3339_weak(s).map_err(|e| e.to_string())?;
+        let ms = t.duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?;
+        Ok(Timestamp(ms.as_millis() as u64))
+    }
 }
 
 impl Serialize for Timestamp {
@@ -37,12 +43,7 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        let t = humantime::parse_rfc3339_weak(&s).map_err(serde::de::Error::custom)?;
-        let ms = t
-            .duration_since(UNIX_EPOCH)
-            .map_err(serde::de::Error::custom)?
-            .as_millis();
-        Ok(Timestamp(ms as u64))
+        Timestamp::parse_rfc3339(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -112,6 +112,15 @@ pub struct Task {
 }
 
 impl Task {
+    /// `<service>.<slot>` as people name a task, or the service's name alone for a global
+    /// service's task (its node names it).
+    pub fn slot_name(&self) -> String {
+        match self.slot {
+            0 => self.service_name.clone(),
+            slot => format!("{}.{slot}", self.service_name),
+        }
+    }
+
     /// `<service>.<slot>.<task-id>`, the container name of DESIGN §2.
     /// Global tasks (slot 0) are named after their node instead.
     pub fn container_name(&self) -> String {

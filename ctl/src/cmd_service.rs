@@ -2,6 +2,7 @@
 //! their tasks. Commands that change a service wait for it to converge unless `--detach`.
 
 use crate::Ctx;
+use crate::cmd_logs::{self, LogsArgs};
 use crate::client::typed;
 use crate::ordered_json::OrderedJson;
 use crate::output::{Format, print_as, print_out, short_id, wire_name};
@@ -52,12 +53,8 @@ pub enum ServiceCommand {
         #[arg(short, long)]
         all: bool,
     },
-    /// Not built yet: says so, and which `docker logs` to run on which node instead
-    Logs {
-        /// Service name, id or unique id prefix
-        #[arg(value_name = "SERVICE")]
-        service: String,
-    },
+    /// Print the output of a service's tasks, from every node
+    Logs(LogsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -88,7 +85,7 @@ pub async fn run(cmd: &ServiceCommand, ctx: &Ctx) -> Result<()> {
         ServiceCommand::Rollback(args) => rollback(ctx, args).await,
         ServiceCommand::Rm { services } => remove(ctx, services).await,
         ServiceCommand::Ps { service, all } => ps(ctx, service, *all).await,
-        ServiceCommand::Logs { service } => logs(ctx, service).await,
+        ServiceCommand::Logs(args) => cmd_logs::run(ctx, args).await,
     }
 }
 
@@ -309,32 +306,6 @@ async fn ps(ctx: &Ctx, reference: &str, all: bool) -> Result<()> {
     let nodes = fetch_node_names(&ctx.client).await?;
     let tasks: Vec<Task> = typed(&raw)?;
     print_out(&render_tasks(&tasks, &nodes, Timestamp::now()))
-}
-
-/// `service logs` is not built: Shoal does not relay container output through the managers
-/// yet. It fails plainly and tells the user where each task's output is.
-async fn logs(ctx: &Ctx, reference: &str) -> Result<()> {
-    let service: Service = typed(&ctx.client.get(&["services", reference], &[]).await?)?;
-    let raw = ctx
-        .client
-        .get(&["tasks"], &[("service", service.id.as_str())])
-        .await?;
-    let tasks: Vec<Task> = typed(&raw)?;
-    let nodes = fetch_node_names(&ctx.client).await?;
-    let mut hint = String::new();
-    for t in tasks.iter().filter(|t| t.node_id.is_some()) {
-        let node = t.node_id.as_ref().expect("filtered");
-        let host = nodes
-            .get(node.as_str())
-            .map_or(node.as_str(), String::as_str);
-        hint.push_str(&format!(
-            "\n  on {host}: docker logs {}",
-            t.container_name()
-        ));
-    }
-    bail!(
-        "service logs is not built yet: Shoal does not relay container output through the managers. Read it on the nodes instead:{hint}"
-    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod client;
 mod cmd_cluster;
 mod cmd_completion;
 mod cmd_events;
+mod cmd_logs;
 mod cmd_manifest;
 mod cmd_node;
 mod cmd_service;

@@ -1,8 +1,10 @@
-//! The dispatcher (leader only): agent sessions, heartbeats, the assignment stream and batched
-//! status writes. Heartbeats stay in memory; only a node's up/down transitions go to Raft.
+//! The dispatcher (leader only): agent sessions, heartbeats, the assignment stream, batched
+//! status writes, and the log broker that relays container output to readers. Heartbeats
+//! stay in memory; only a node's up/down transitions go to Raft.
 
 mod assignments;
 mod health;
+mod log_broker;
 mod status;
 
 use crate::raft::{WriteError, Writer};
@@ -20,6 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub use assignments::assignment_stream;
+pub use log_broker::{LogBroker, Subscription};
 
 #[derive(Debug, Error)]
 pub enum DispatchError {
@@ -49,6 +52,7 @@ pub struct Dispatcher {
     local_node: NodeId,
     sessions: Mutex<HashMap<NodeId, Session>>,
     status_tx: mpsc::Sender<status::Pending>,
+    logs: Arc<LogBroker>,
     started: Instant,
     shutdown: CancellationToken,
 }
@@ -68,6 +72,7 @@ impl Dispatcher {
             local_node,
             sessions: Mutex::default(),
             status_tx,
+            logs: LogBroker::new(),
             started: Instant::now(),
             shutdown,
         });
@@ -94,6 +99,40 @@ impl Dispatcher {
     /// Agent sessions open now.
     pub fn session_count(&self) -> usize {
         self.sessions().len()
+    }
+
+    /// Cancelled when this dispatcher stops (its manager no longer leads).
+    pub fn stopped(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Whether `node` has an agent session open now.
+    pub fn has_session(&self, node: &NodeId) -> bool {
+        self.sessions().contains_key(node)
+    }
+
+    pub fn logs(&self) -> &Arc<LogBroker> {
+        &self.logs
+    }
+
+    /// The log subscription stream of a current session (see [`LogBroker::node_stream`]).
+    pub fn log_subscriptions(
+        &self,
+        node: NodeId,
+        session_id: &str,
+    ) -> Result<impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + use<>, DispatchError>
+    {
+        let (_, cancel) = self.session_handles(&node, session_id)?;
+        Ok(self.logs.node_stream(node, cancel))
+    }
+
+    /// Hands a batch of container output to its reader; `false` when the reader has gone.
+    pub async fn publish_logs(
+        &self,
+        batch: shoal_api::logs::LogBatch,
+    ) -> Result<bool, DispatchError> {
+        self.session_handles(&batch.node_id, &batch.session_id)?;
+        Ok(self.logs.deliver(batch).await)
     }
 
     pub async fn register(&self, req: RegisterRequest) -> Result<RegisterResponse, DispatchError> {

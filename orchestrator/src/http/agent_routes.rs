@@ -16,6 +16,7 @@ use shoal_api::NodeId;
 use shoal_api::dispatch::{
     HeartbeatRequest, HeartbeatResponse, RegisterRequest, RegisterResponse, StatusBatch,
 };
+use shoal_api::logs::{LogBatch, LogBatchResponse};
 
 pub async fn register(
     State(st): State<AppState>,
@@ -66,4 +67,30 @@ pub async fn status(
     caller.may_act_as(&batch.node_id)?;
     st.dispatcher()?.report(batch).await?;
     Ok(Json(serde_json::json!({})))
+}
+
+/// The node's log subscription stream: which of its tasks' output readers want.
+pub async fn log_subscriptions(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<StreamQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let node = NodeId(q.node_id);
+    caller.may_act_as(&node)?;
+    let stream = st.dispatcher()?.log_subscriptions(node, &q.session_id)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(stream),
+    ))
+}
+
+/// Container output for a subscription; the answer says whether its reader is still there.
+pub async fn publish_logs(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(batch): Body<LogBatch>,
+) -> Result<Json<LogBatchResponse>, ApiError> {
+    caller.may_act_as(&batch.node_id)?;
+    let open = st.dispatcher()?.publish_logs(batch).await?;
+    Ok(Json(LogBatchResponse { closed: !open }))
 }

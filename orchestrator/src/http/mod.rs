@@ -19,6 +19,7 @@ pub mod openapi;
 mod raft_routes;
 mod resolve;
 pub mod route_table;
+mod service_logs;
 mod services;
 mod tasks;
 

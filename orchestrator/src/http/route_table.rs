@@ -6,7 +6,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::{agent_routes, ca, cluster, events, join, metrics_route, node_roles, nodes, openapi};
-use super::{raft_routes, services, tasks};
+use super::{raft_routes, service_logs, services, tasks};
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
@@ -223,6 +223,30 @@ pub fn all() -> Vec<Route> {
             services::rollback,
         )
         .gives(200, Json("Service")),
+        get(
+            "/v1/services/{id}/logs",
+            "services",
+            "Stream the output of a service's containers from every node, one JSON line each",
+            service_logs::stream,
+        )
+        .query(&[
+            (
+                "follow",
+                "boolean",
+                "Keep streaming new output, also from tasks started later",
+            ),
+            (
+                "tail",
+                "string",
+                "Only the last N lines of each task, or all (the default)",
+            ),
+            (
+                "since",
+                "integer",
+                "Only lines written at or after this Unix time, in seconds",
+            ),
+        ])
+        .gives(200, Text("application/x-ndjson")),
         get("/v1/tasks", "tasks", "List tasks", tasks::list)
             .query(&[
                 (
@@ -325,6 +349,25 @@ pub fn all() -> Vec<Route> {
             ("session_id", "string", "Its current session"),
         ])
         .gives(200, Text("application/x-ndjson")),
+        get(
+            "/v1/dispatcher/log-subscriptions",
+            "dispatcher",
+            "Stream the log subscriptions that concern a node",
+            agent_routes::log_subscriptions,
+        )
+        .query(&[
+            ("node_id", "string", "The agent's node"),
+            ("session_id", "string", "Its current session"),
+        ])
+        .gives(200, Text("application/x-ndjson")),
+        post(
+            "/v1/dispatcher/logs",
+            "dispatcher",
+            "Send container output for a log subscription",
+            agent_routes::publish_logs,
+        )
+        .takes(Internal("shoal_api::logs::LogBatch"))
+        .gives(200, Internal("shoal_api::logs::LogBatchResponse")),
         post(
             "/v1/dispatcher/status",
             "dispatcher",

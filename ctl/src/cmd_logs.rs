@@ -1,0 +1,225 @@
+//! `shoalctl service logs SERVICE [-f] [--tail N] [--since D] [-t]`: prints the output of a
+//! service's containers from every node, relayed by the managers (`GET
+//! /v1/services/{id}/logs`), each line prefixed with its task and node (`web.2@node-3 | ...`).
+//! Lines a container wrote to stderr go to stderr. Notices (a node whose output is missing)
+//! go to stderr too. `-o json` prints the server's lines as they come. With `--follow` it runs
+//! until Ctrl-C, which ends it quietly with status 0.
+
+use crate::Ctx;
+use crate::kv::parse_duration;
+use crate::output::Format;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use shoal_api::Timestamp;
+use shoal_api::logs::{LogMessage, LogStream};
+use std::io::{ErrorKind, Write};
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Service name, id or unique id prefix
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// Keep printing new output, also from tasks started later, until Ctrl-C
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only the last N lines of each task, or all
+    #[arg(short = 'n', long, value_name = "N", allow_hyphen_values = true)]
+    pub tail: Option<String>,
+    /// Only output written since then: a duration ago (10m, 1h30m) or a time (2026-11-23T10:00:00Z)
+    #[arg(long, value_name = "SINCE")]
+    pub since: Option<String>,
+    /// Show when each line was written
+    #[arg(short, long)]
+    pub timestamps: bool,
+}
+
+impl LogsArgs {
+    /// The query to send; bad flags fail here, naming the flag.
+    fn query(&self, now: Timestamp) -> Result<Vec<(&'static str, String)>> {
+        let mut query = Vec::new();
+        if self.follow {
+            query.push(("follow", "true".to_string()));
+        }
+        if let Some(raw) = &self.tail {
+            let tail = raw.trim();
+            if tail != "all" && tail.parse::<u64>().is_err() {
+                bail!("--tail: expected a number of lines (0 or more) or all, got {raw:?}");
+            }
+            query.push(("tail", tail.to_string()));
+        }
+        if let Some(raw) = &self.since {
+            query.push(("since", since_secs(raw, now)?.to_string()));
+        }
+        Ok(query)
+    }
+}
+
+/// `--since` as Unix seconds: a duration before `now`, or an RFC 3339 time.
+fn since_secs(raw: &str, now: Timestamp) -> Result<u64> {
+    let at = match Timestamp::parse_rfc3339(raw.trim()) {
+        Ok(t) => t,
+        Err(_) => {
+            let ago = parse_duration("--since", raw).map_err(|_| {
+                anyhow!(
+                    "--since: expected a duration ago (10m, 1h30m) or a time (2026-11-23T10:00:00Z), got {raw:?}"
+                )
+            })?;
+            Timestamp(now.0.saturating_sub(ago.as_millis() as u64))
+        }
+    };
+    Ok(at.0 / 1000)
+}
+
+pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<()> {
+    let query = args.query(Timestamp::now())?;
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut response = ctx
+        .client
+        .open_stream(&["services", &args.service, "logs"], &query)
+        .await?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let chunk = tokio::select! {
+            chunk = response.chunk() => chunk.map_err(|e| anyhow!("the log stream broke: {e}"))?,
+            _ = &mut ctrl_c => return Ok(()),
+        };
+        let Some(chunk) = chunk else {
+            if args.follow {
+                bail!("shoald closed the log stream (did the manager stop?)");
+            }
+            return Ok(());
+        };
+        pending.extend_from_slice(&chunk);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let raw: Vec<u8> = pending.drain(..=end).collect();
+            let (to_stderr, text) = render(&raw[..end], ctx.format, args.timestamps);
+            if !write_out(to_stderr, &text)? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// What to print for one received line, and whether it goes to stderr.
+fn render(raw: &[u8], format: Format, timestamps: bool) -> (bool, String) {
+    let message = match serde_json::from_slice::<LogMessage>(raw) {
+        Ok(m) => m,
+        Err(e) => {
+            return (
+                true,
+                format!("shoalctl: skipped a line shoald sent that this version does not read ({e})"),
+            );
+        }
+    };
+    if format != Format::Table {
+        let to_stderr = matches!(message, LogMessage::Notice { .. });
+        return (to_stderr, String::from_utf8_lossy(raw).into_owned());
+    }
+    match message {
+        LogMessage::Notice { message } => (true, format!("shoalctl: {message}")),
+        LogMessage::Line(l) => {
+            let stamp = if timestamps && !l.timestamp.is_empty() {
+                format!("{} ", l.timestamp)
+            } else {
+                String::new()
+            };
+            (
+                l.stream == LogStream::Stderr,
+                format!("{stamp}{} | {}", l.source(), l.line),
+            )
+        }
+    }
+}
+
+/// Writes one line; `false` once the reader has gone (`shoalctl service logs web | head`).
+fn write_out(to_stderr: bool, text: &str) -> Result<bool> {
+    let result = if to_stderr {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "{text}").and_then(|_| err.flush())
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}").and_then(|_| out.flush())
+    };
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e).context("cannot write the logs"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"kind":"line","task_id":"t1","task":"web.2","node_id":"n3","node":"node-3","stream":"stdout","timestamp":"2026-11-23T00:51:02.123456789Z","line":"hello"}"#;
+    const ERR_LINE: &str = r#"{"kind":"line","task_id":"t1","task":"web.2","node_id":"n3","node":"node-3","stream":"stderr","timestamp":"","line":"oops"}"#;
+    const NOTICE: &str = r#"{"kind":"notice","message":"node n4 is not connected"}"#;
+
+    fn args(tail: Option<&str>, since: Option<&str>) -> LogsArgs {
+        LogsArgs {
+            service: "web".into(),
+            follow: false,
+            tail: tail.map(str::to_string),
+            since: since.map(str::to_string),
+            timestamps: false,
+        }
+    }
+
+    #[test]
+    fn lines_are_prefixed_with_task_and_node() {
+        assert_eq!(
+            render(LINE.as_bytes(), Format::Table, false),
+            (false, "web.2@node-3 | hello".to_string())
+        );
+        assert_eq!(
+            render(LINE.as_bytes(), Format::Table, true),
+            (
+                false,
+                "2026-11-23T00:51:02.123456789Z web.2@node-3 | hello".to_string()
+            )
+        );
+        assert_eq!(
+            render(ERR_LINE.as_bytes(), Format::Table, true),
+            (true, "web.2@node-3 | oops".to_string()),
+            "stderr output goes to stderr; no timestamp, none shown"
+        );
+        assert_eq!(
+            render(NOTICE.as_bytes(), Format::Table, false),
+            (true, "shoalctl: node n4 is not connected".to_string())
+        );
+        assert_eq!(
+            render(LINE.as_bytes(), Format::Json, false),
+            (false, LINE.to_string())
+        );
+        assert!(render(b"{not json", Format::Table, false).0);
+    }
+
+    #[test]
+    fn flags_become_the_query_or_a_clear_error() {
+        let now = Timestamp(1_800_000_000_000);
+        let mut a = args(Some("5"), Some("10m"));
+        a.follow = true;
+        assert_eq!(
+            a.query(now).unwrap(),
+            vec![
+                ("follow", "true".to_string()),
+                ("tail", "5".to_string()),
+                ("since", (1_800_000_000 - 600).to_string()),
+            ]
+        );
+        let at = args(Some("all"), Some("2026-11-23T10:00:00Z"));
+        assert_eq!(
+            at.query(now).unwrap(),
+            vec![
+                ("tail", "all".to_string()),
+                ("since", "1795428000".to_string())
+            ]
+        );
+        let e = args(Some("-3"), None).query(now).unwrap_err().to_string();
+        assert!(e.starts_with("--tail:"), "{e}");
+        let e = args(None, Some("yesterday")).query(now).unwrap_err().to_string();
+        assert!(e.starts_with("--since:") && e.contains("yesterday"), "{e}");
+    }
+}
