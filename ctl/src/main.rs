@@ -32,6 +32,7 @@ mod mount_flag;
 mod ordered_json;
 mod output;
 mod progress;
+mod progress_bars;
 mod publish_flag;
 mod reltime;
 mod service_flags;

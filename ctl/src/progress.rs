@@ -1,5 +1,6 @@
 //! Waiting for a service to converge after create, update or scale, like the Docker CLI:
-//! `overall progress: 4 out of 6 tasks` whenever the count changes, then
+//! `overall progress: 4 out of 6 tasks` whenever the count changes (on a terminal, a block
+//! with a bar per slot redrawn in place, see `progress_bars`), then
 //! `verify: Service converged`. The counting is in `convergence`; this loop polls the service
 //! and its tasks every 250 ms, gives up after `--timeout`, and leaves the rollout running on
 //! Ctrl-C.
@@ -7,9 +8,12 @@
 use crate::client::{Client, is_not_found, typed};
 use crate::convergence::{Progress, Rollout, latest_problem, measure, rollout};
 use crate::kv::parse_duration;
+use crate::progress_bars::{Slot, redraw, render, slots};
+use crate::task_table::{NodeNames, fetch_node_names};
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use shoal_api::{Service, Task};
+use shoal_api::{Service, ServiceMode, Task};
+use std::collections::HashSet;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -62,12 +66,15 @@ impl fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
-/// Prints progress lines: one per change, or one redrawn line on a terminal. Progress goes to
-/// stdout like Docker's, except with `-o json|yaml`, where stdout is kept for the object.
+/// Prints progress: plain lines, one per change of the overall count, or on a terminal the
+/// block of `progress_bars` redrawn in place. Progress goes to stdout like Docker's, except
+/// with `-o json|yaml`, where stdout is kept for the object.
 struct Printer {
     to_stderr: bool,
     redraw: bool,
     last: Option<(u64, u64)>,
+    /// The block on screen (terminal only); the cursor is on the line below it.
+    drawn: Vec<String>,
 }
 
 impl Printer {
@@ -81,6 +88,7 @@ impl Printer {
             to_stderr,
             redraw,
             last: None,
+            drawn: Vec::new(),
         }
     }
 
@@ -94,28 +102,39 @@ impl Printer {
         };
     }
 
-    fn progress(&mut self, p: Progress) {
-        if self.last == Some((p.running, p.desired)) {
-            return;
-        }
-        self.last = Some((p.running, p.desired));
-        let line = format!("overall progress: {} out of {} tasks", p.running, p.desired);
-        if self.redraw {
-            self.write(&format!("\r{line}\x1b[K"));
-        } else {
-            self.write(&format!("{line}\n"));
+    /// Whether per-slot bars are shown (and worth fetching node names for).
+    fn bars(&self) -> bool {
+        self.redraw
+    }
+
+    fn progress(&mut self, p: Progress, slots: &[Slot]) {
+        if let Some(text) = self.update(p, slots) {
+            self.write(&text);
         }
     }
 
-    /// Ends a redrawn line before anything else is printed.
-    fn finish_line(&self) {
-        if self.redraw && self.last.is_some() {
-            self.write("\n");
+    /// What to write for this poll, if anything changed since the last.
+    fn update(&mut self, p: Progress, slots: &[Slot]) -> Option<String> {
+        if self.redraw {
+            let lines = render(p, slots);
+            if lines == self.drawn {
+                return None;
+            }
+            let text = redraw(self.drawn.len(), &lines);
+            self.drawn = lines;
+            return Some(text);
         }
+        if self.last == Some((p.running, p.desired)) {
+            return None;
+        }
+        self.last = Some((p.running, p.desired));
+        Some(format!(
+            "overall progress: {} out of {} tasks\n",
+            p.running, p.desired
+        ))
     }
 
     fn line(&self, text: &str) {
-        self.finish_line();
         self.write(&format!("{text}\n"));
     }
 }
@@ -133,9 +152,8 @@ pub async fn wait_until_converged(
         r = poll(client, service, timeout, &mut printer) => r,
         _ = tokio::signal::ctrl_c() => Err(Interrupted { service: service.spec.name.clone() }.into()),
     };
-    match &outcome {
-        Ok(()) => printer.line("verify: Service converged"),
-        Err(_) => printer.finish_line(),
+    if outcome.is_ok() {
+        printer.line("verify: Service converged");
     }
     outcome
 }
@@ -150,12 +168,19 @@ async fn poll(
     let name = &posted.spec.name;
     let deadline = Instant::now() + timeout;
     let mut problem: Option<String> = None;
+    let mut nodes = NodeLabels::default();
     loop {
         let answer = tokio::time::timeout_at(deadline, snapshot(client, id)).await;
         match answer.unwrap_or_else(|_| Err(anyhow!("shoald did not answer in time"))) {
             Ok((service, tasks)) => {
                 let p = measure(&service, &tasks);
-                printer.progress(p);
+                let bars = if printer.bars() {
+                    let names = nodes.for_tasks(client, &service, &tasks, deadline).await;
+                    slots(&service, &tasks, names)
+                } else {
+                    Vec::new()
+                };
+                printer.progress(p, &bars);
                 match rollout(&service, posted) {
                     Rollout::Failed(why) => bail!("{why} (see: shoalctl service ps {name})"),
                     Rollout::Settled if p.converged => return Ok(()),
@@ -179,6 +204,41 @@ async fn snapshot(client: &Client, id: &str) -> Result<(Service, Vec<Task>)> {
     let service: Service = typed(&client.get(&["services", id], &[]).await?)?;
     let tasks: Vec<Task> = typed(&client.get(&["tasks"], &[("service", id)]).await?)?;
     Ok((service, tasks))
+}
+
+/// Hostnames for the bars of a global service, fetched when a task is on a node not seen
+/// yet (at most once per such node; without them the bars show short node ids).
+#[derive(Default)]
+struct NodeLabels {
+    names: NodeNames,
+    asked_for: HashSet<String>,
+}
+
+impl NodeLabels {
+    async fn for_tasks(
+        &mut self,
+        client: &Client,
+        service: &Service,
+        tasks: &[Task],
+        deadline: Instant,
+    ) -> &NodeNames {
+        if !matches!(service.spec.mode, ServiceMode::Global {}) {
+            return &self.names;
+        }
+        let new: Vec<String> = tasks
+            .iter()
+            .filter_map(|t| t.node_id.as_ref().map(|n| n.to_string()))
+            .filter(|n| !self.names.contains_key(n) && !self.asked_for.contains(n))
+            .collect();
+        if !new.is_empty() {
+            self.asked_for.extend(new);
+            let fetched = tokio::time::timeout_at(deadline, fetch_node_names(client)).await;
+            if let Ok(Ok(names)) = fetched {
+                self.names = names;
+            }
+        }
+        &self.names
+    }
 }
 
 /// The timeout error. Failed tasks usually leave the current list once replaced, so look in
@@ -275,6 +335,50 @@ mod tests {
             .filter(|r| r.path == format!("/v1/tasks?service={}", svc.id))
             .count();
         assert_eq!(task_polls, 3);
+    }
+
+    #[test]
+    fn prints_plain_lines_on_change_or_redraws_the_block_on_a_terminal() {
+        let p = |running| Progress {
+            running,
+            desired: 2,
+            converged: false,
+        };
+        let bar = |state| Slot {
+            label: "1/2".into(),
+            task: Some(crate::progress_bars::SlotTask {
+                state,
+                err: String::new(),
+            }),
+        };
+        let slots = [bar(TaskState::Starting)];
+
+        let mut plain = Printer::new(false);
+        plain.redraw = false;
+        let first = plain.update(p(0), &slots);
+        assert_eq!(
+            first.as_deref(),
+            Some("overall progress: 0 out of 2 tasks\n")
+        );
+        assert_eq!(plain.update(p(0), &[bar(TaskState::Running)]), None);
+        let next = plain.update(p(1), &slots);
+        assert_eq!(
+            next.as_deref(),
+            Some("overall progress: 1 out of 2 tasks\n")
+        );
+
+        let mut tty = Printer::new(false);
+        tty.redraw = true;
+        let first = tty.update(p(0), &slots).unwrap();
+        assert!(!first.contains("\x1b[2A") && first.matches('\n').count() == 2);
+        assert_eq!(tty.update(p(0), &slots), None);
+        let moved = tty.update(p(0), &[bar(TaskState::Running)]).unwrap();
+        assert!(moved.starts_with("\x1b[2A"), "{moved:?}");
+        assert!(
+            moved.ends_with(
+                "1/2: running   [==================================================>]\n"
+            )
+        );
     }
 
     #[tokio::test]
