@@ -8,9 +8,9 @@ use crate::docker_health::{self, HealthEvents};
 use crate::executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
 use crate::labels;
 use bollard::Docker;
+use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerStateStatusEnum, ContainerSummaryStateEnum};
-use bollard::container::LogOutput;
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptionsBuilder,
     RemoveContainerOptions, StopContainerOptions,
@@ -308,7 +308,9 @@ impl Executor for DockerExecutor {
         options: &'a LogOptions,
     ) -> BoxStream<'a, Result<LogChunk, ExecError>> {
         let tail = options.tail.map_or("all".to_string(), |n| n.to_string());
-        let since = options.since.map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX));
+        let since = options
+            .since
+            .map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX));
         let query = LogsOptionsBuilder::new()
             .follow(options.follow)
             .stdout(true)

@@ -48,7 +48,9 @@ pub struct LogSubscription {
 pub enum SubscriptionMessage {
     Open(LogSubscription),
     /// The reader went away: stop reading for this subscription.
-    Close { id: String },
+    Close {
+        id: String,
+    },
 }
 
 /// One line of a container's output, as the agent read it.
@@ -92,7 +94,9 @@ pub struct LogBatchResponse {
 pub enum LogMessage {
     Line(LogLine),
     /// Something the reader should know, such as a node whose output is missing.
-    Notice { message: String },
+    Notice {
+        message: String,
+    },
 }
 
 /// A line of a task's output, named for people (`web.2@node-3`).

@@ -109,7 +109,9 @@ fn render(raw: &[u8], format: Format, timestamps: bool) -> (bool, String) {
         Err(e) => {
             return (
                 true,
-                format!("shoalctl: skipped a line shoald sent that this version does not read ({e})"),
+                format!(
+                    "shoalctl: skipped a line shoald sent that this version does not read ({e})"
+                ),
             );
         }
     };
@@ -219,7 +221,10 @@ mod tests {
         );
         let e = args(Some("-3"), None).query(now).unwrap_err().to_string();
         assert!(e.starts_with("--tail:"), "{e}");
-        let e = args(None, Some("yesterday")).query(now).unwrap_err().to_string();
+        let e = args(None, Some("yesterday"))
+            .query(now)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("--since:") && e.contains("yesterday"), "{e}");
     }
 }

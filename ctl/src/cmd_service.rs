@@ -2,8 +2,8 @@
 //! their tasks. Commands that change a service wait for it to converge unless `--detach`.
 
 use crate::Ctx;
-use crate::cmd_logs::{self, LogsArgs};
 use crate::client::typed;
+use crate::cmd_logs::{self, LogsArgs};
 use crate::ordered_json::OrderedJson;
 use crate::output::{Format, print_as, print_out, short_id, wire_name};
 use crate::progress::{WaitFlags, wait_until_converged};

@@ -2,7 +2,8 @@
 //! the progress loop: how many slots run the current spec, what is holding the rollout up,
 //! and whether the rollout of our change is still going, done, paused or rolled back.
 
-use shoal_api::{Service, ServiceMode, Task, TaskState, UpdateState};
+use shoal_api::placement::Constraint;
+use shoal_api::{Node, Service, ServiceMode, Task, TaskState, UpdateState};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +13,29 @@ pub struct Progress {
     pub desired: u64,
     /// Every slot done and no other task left desired to run.
     pub converged: bool,
+}
+
+impl Progress {
+    /// For a global service: not converged before a task of the current spec runs on each of
+    /// the `target` nodes, since the first polls may come before the orchestrator made them.
+    pub fn expecting(mut self, target: u64) -> Progress {
+        if target > self.desired {
+            self.desired = target;
+            self.converged = false;
+        }
+        self
+    }
+}
+
+/// How many nodes a global service should run on, counted as the Docker CLI does: nodes
+/// ready and active that match its placement constraints.
+pub fn global_target(service: &Service, nodes: &[Node]) -> u64 {
+    let constraints =
+        Constraint::parse_all(&service.spec.task.placement.constraints).unwrap_or_default();
+    nodes
+        .iter()
+        .filter(|n| n.is_schedulable() && constraints.iter().all(|c| c.matches(n)))
+        .count() as u64
 }
 
 /// Counts the slots that run the service's current task template (for a global service, the
@@ -169,7 +193,8 @@ pub fn rollout(service: &Service, posted: &Service) -> Rollout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{service, task};
+    use crate::fixtures::{node, service, task};
+    use shoal_api::{Availability, NodeState, Role};
 
     #[test]
     fn counts_slots_running_the_current_spec() {
@@ -287,5 +312,34 @@ mod tests {
             rollout(&status_of(&posted, UpdateState::RollbackPaused, 3), &posted),
             Rollout::Failed(m) if m.starts_with("the rollback of web is paused")
         ));
+    }
+
+    #[test]
+    fn a_global_service_waits_for_a_task_on_each_eligible_node() {
+        let mut svc = service("agent", 0);
+        svc.spec.mode = ServiceMode::Global {};
+        svc.spec.task.placement.constraints = vec!["node.labels.zone!=west".into()];
+        let mut drained = node("n2", "b", Role::Worker);
+        drained.spec.availability = Availability::Drain;
+        let mut down = node("n3", "c", Role::Worker);
+        down.status.state = NodeState::Down;
+        let mut west = node("n4", "d", Role::Worker);
+        west.spec.labels.insert("zone".into(), "west".into());
+        let nodes = [node("n1", "a", Role::Manager), drained, down, west];
+        assert_eq!(global_target(&svc, &nodes), 1);
+
+        // Before the orchestrator made its task, nothing counts as converged.
+        let early = measure(&svc, &[]);
+        assert!(early.converged, "no task at all looks converged on its own");
+        let early = early.expecting(global_target(&svc, &nodes));
+        assert_eq!(
+            (early.running, early.desired, early.converged),
+            (0, 1, false)
+        );
+
+        let mut t = task(&svc, 0, TaskState::Running, TaskState::Running);
+        t.node_id = Some(shoal_api::NodeId("n1".into()));
+        let done = measure(&svc, &[t]).expecting(1);
+        assert_eq!((done.running, done.desired, done.converged), (1, 1, true));
     }
 }

@@ -6,13 +6,13 @@
 //! Ctrl-C.
 
 use crate::client::{Client, is_not_found, typed};
-use crate::convergence::{Progress, Rollout, latest_problem, measure, rollout};
+use crate::convergence::{Progress, Rollout, global_target, latest_problem, measure, rollout};
 use crate::kv::parse_duration;
 use crate::progress_bars::{Slot, redraw, render, slots};
 use crate::task_table::{NodeNames, fetch_node_names};
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use shoal_api::{Service, ServiceMode, Task};
+use shoal_api::{Node, Service, ServiceMode, Task};
 use std::collections::HashSet;
 use std::fmt;
 use std::io::{IsTerminal, Write};
@@ -173,7 +173,17 @@ async fn poll(
         let answer = tokio::time::timeout_at(deadline, snapshot(client, id)).await;
         match answer.unwrap_or_else(|_| Err(anyhow!("shoald did not answer in time"))) {
             Ok((service, tasks)) => {
-                let p = measure(&service, &tasks);
+                let mut p = measure(&service, &tasks);
+                if matches!(service.spec.mode, ServiceMode::Global {}) {
+                    // A failed node list only loses the early-convergence guard.
+                    let nodes =
+                        tokio::time::timeout_at(deadline, client.get(&["nodes"], &[])).await;
+                    if let Ok(Ok(raw)) = nodes
+                        && let Ok(nodes) = typed::<Vec<Node>>(&raw)
+                    {
+                        p = p.expecting(global_target(&service, &nodes));
+                    }
+                }
                 let bars = if printer.bars() {
                     let names = nodes.for_tasks(client, &service, &tasks, deadline).await;
                     slots(&service, &tasks, names)

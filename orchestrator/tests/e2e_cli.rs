@@ -130,23 +130,3 @@ async fn shoalctl_drives_a_service_through_its_life() -> anyhow::Result<()> {
     assert_eq!(missing.status.code(), Some(1));
     Ok(())
 }
-
-#[tokio::test]
-async fn service_logs_says_plainly_it_is_not_built_and_where_to_look() -> anyhow::Result<()> {
-    let node = Shoald::start("cli-logs").await?;
-    node.create_service(spec("chatty", IMAGE_1, 1)).await?;
-    eventually("1 running", std::time::Duration::from_secs(60), || async {
-        (node.running("chatty", IMAGE_1).await.ok()? == 1).then_some(())
-    })
-    .await?;
-    let out = node.shoalctl(&["service", "logs", "chatty"]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not built yet"), "{err}");
-    let container = &node.running_containers()[0].1;
-    assert!(
-        err.contains(&format!("on {}: docker logs {container}", node.hostname)),
-        "{err}"
-    );
-    Ok(())
-}

@@ -278,7 +278,9 @@ impl Relay {
                 continue;
             }
             self.asked_tasks.extend(tasks.iter().cloned());
-            self.waiting.entry(node.clone()).or_insert_with(Instant::now);
+            self.waiting
+                .entry(node.clone())
+                .or_insert_with(Instant::now);
             self.d.logs().add_tasks(&self.sub.id, &node, tasks);
         }
     }
