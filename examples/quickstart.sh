@@ -29,6 +29,7 @@ $ctl service inspect demo >/dev/null 2>&1 ||
 $ctl service ps demo
 echo
 echo "Try:  export SHOAL_HOST=$SHOAL_HOST"
+echo "      $ctl service logs demo"
 echo "      $ctl service scale demo=6"
 echo "      $ctl service update demo --image shoal-demo:2"
 echo "      docker ps --filter label=shoal.service.name=demo"
