@@ -28,6 +28,26 @@ pub enum TaskState {
 }
 
 impl TaskState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [TaskState; 14] = [
+        TaskState::New,
+        TaskState::Pending,
+        TaskState::Assigned,
+        TaskState::Accepted,
+        TaskState::Preparing,
+        TaskState::Ready,
+        TaskState::Starting,
+        TaskState::Running,
+        TaskState::Complete,
+        TaskState::Shutdown,
+        TaskState::Failed,
+        TaskState::Rejected,
+        TaskState::Remove,
+        TaskState::Orphaned,
+    ];
+    /// The states a task passes through up to running (`new` ..= `running`).
+    pub const UP_TO_RUNNING: &'static [TaskState] = TaskState::ALL.split_at(8).0;
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskState::New => "new",
@@ -128,5 +148,19 @@ impl Task {
             (Some(node), 0) => format!("{}.{}.{}", self.service_name, node, self.id),
             _ => format!("{}.{}.{}", self.service_name, self.slot, self.id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_lists_follow_the_lifecycle() {
+        assert!(TaskState::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(TaskState::ALL.last(), Some(&TaskState::Orphaned));
+        assert_eq!(TaskState::UP_TO_RUNNING.first(), Some(&TaskState::New));
+        assert_eq!(TaskState::UP_TO_RUNNING.last(), Some(&TaskState::Running));
+        assert!(TaskState::UP_TO_RUNNING.iter().all(|s| !s.is_terminal()));
     }
 }

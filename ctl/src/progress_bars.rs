@@ -24,16 +24,7 @@ const LINE_WIDTH: usize = 79;
 /// What is left for a label beside `: `, the state, a space and the bar (`[`, `>`, `]`).
 const LABEL_WIDTH: usize = LINE_WIDTH - (2 + STATE_WIDTH + 1 + BAR_WIDTH + 3);
 /// The states a bar steps through, one step each.
-const LIVE: [TaskState; 8] = [
-    TaskState::New,
-    TaskState::Pending,
-    TaskState::Assigned,
-    TaskState::Accepted,
-    TaskState::Preparing,
-    TaskState::Ready,
-    TaskState::Starting,
-    TaskState::Running,
-];
+const LIVE: &[TaskState] = TaskState::UP_TO_RUNNING;
 const STEPS: usize = LIVE.len();
 
 /// One line under the overall one: a replica slot or a node of a global service.

@@ -5,10 +5,9 @@ use super::AppState;
 use super::authz::Caller;
 use super::error::ApiError;
 use super::json::Body;
-use super::json::Query;
+use super::json::{Query, ndjson};
 use crate::dispatcher::assignment_stream;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -53,10 +52,7 @@ pub async fn assignments(
     let node = NodeId(q.node_id);
     caller.may_act_as(&node)?;
     let stream = assignment_stream(st.dispatcher()?, node, q.session_id)?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        axum::body::Body::from_stream(stream),
-    ))
+    Ok(ndjson(stream))
 }
 
 pub async fn status(
@@ -78,10 +74,7 @@ pub async fn log_subscriptions(
     let node = NodeId(q.node_id);
     caller.may_act_as(&node)?;
     let stream = st.dispatcher()?.log_subscriptions(node, &q.session_id)?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        axum::body::Body::from_stream(stream),
-    ))
+    Ok(ndjson(stream))
 }
 
 /// Container output for a subscription; the answer says whether its reader is still there.

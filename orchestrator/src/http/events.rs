@@ -10,10 +10,9 @@
 use super::AppState;
 use super::error::ApiError;
 use super::event_lines::{dropped, lines_of};
-use super::json::Query;
+use super::json::{Query, ndjson};
 use crate::store::Event;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use futures::Stream;
 use serde::Deserialize;
@@ -42,14 +41,11 @@ pub async fn stream(
         ),
         None => None,
     };
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        axum::body::Body::from_stream(ndjson(st.store.subscribe(), only, st.shutdown)),
-    ))
+    Ok(ndjson(event_lines(st.store.subscribe(), only, st.shutdown)))
 }
 
 /// The stream of lines read from `rx`; it ends when the store goes away or at `stop`.
-pub fn ndjson(
+pub fn event_lines(
     rx: broadcast::Receiver<Arc<Event>>,
     only: Option<EventType>,
     stop: CancellationToken,
@@ -114,7 +110,7 @@ mod tests {
     #[tokio::test]
     async fn a_lagging_reader_is_told_and_goes_on() {
         let (tx, rx) = broadcast::channel(2);
-        let mut lines = Box::pin(ndjson(rx, None, CancellationToken::new()));
+        let mut lines = Box::pin(event_lines(rx, None, CancellationToken::new()));
         for i in 1..=5 {
             tx.send(cluster_change(i)).unwrap();
         }
@@ -138,7 +134,7 @@ mod tests {
     #[tokio::test]
     async fn a_type_filter_skips_other_objects() {
         let (tx, rx) = broadcast::channel(8);
-        let mut lines = Box::pin(ndjson(
+        let mut lines = Box::pin(event_lines(
             rx,
             Some(EventType::Service),
             CancellationToken::new(),
@@ -152,7 +148,7 @@ mod tests {
     async fn the_stream_ends_when_the_manager_stops() {
         let (tx, rx) = broadcast::channel(8);
         let stop = CancellationToken::new();
-        let mut lines = Box::pin(ndjson(rx, None, stop.clone()));
+        let mut lines = Box::pin(event_lines(rx, None, stop.clone()));
         tx.send(cluster_change(1)).unwrap();
         assert!(matches!(next_line(&mut lines).await, EventLine::Event(_)));
         stop.cancel();

@@ -1,6 +1,7 @@
 //! A JSON body extractor whose errors name the field path (`spec.mode.replicated.replicas`)
 //! and say plainly what is wrong, instead of a generic deserialization message; and a query
-//! extractor whose errors are the same JSON as every other error.
+//! extractor whose errors are the same JSON as every other error; and the response of the
+//! newline-delimited JSON streams.
 
 use super::error::ApiError;
 use axum::body::Bytes;
@@ -9,6 +10,19 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 pub struct Body<T>(pub T);
+
+/// A streamed `application/x-ndjson` answer, one JSON value per line.
+pub fn ndjson<S>(lines: S) -> axum::response::Response
+where
+    S: futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static,
+{
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(lines),
+    )
+        .into_response()
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;

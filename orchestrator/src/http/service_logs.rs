@@ -11,12 +11,11 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::json::Query;
+use super::json::{Query, ndjson};
 use super::services::find;
 use crate::dispatcher::{Dispatcher, Subscription};
 use crate::store::Store;
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use futures::Stream;
 use serde::Deserialize;
@@ -116,10 +115,7 @@ pub async fn stream(
         pending,
         shutdown: st.shutdown.clone(),
     };
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        axum::body::Body::from_stream(relay.into_stream()),
-    ))
+    Ok(ndjson(relay.into_stream()))
 }
 
 /// The service's tasks that have a node and may have a container there.

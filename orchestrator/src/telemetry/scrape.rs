@@ -8,23 +8,6 @@ use crate::store::Store;
 use metrics::{describe_gauge, gauge};
 use shoal_api::{NodeState, TaskState};
 
-const TASK_STATES: [TaskState; 14] = [
-    TaskState::New,
-    TaskState::Pending,
-    TaskState::Assigned,
-    TaskState::Accepted,
-    TaskState::Preparing,
-    TaskState::Ready,
-    TaskState::Starting,
-    TaskState::Running,
-    TaskState::Complete,
-    TaskState::Shutdown,
-    TaskState::Failed,
-    TaskState::Rejected,
-    TaskState::Remove,
-    TaskState::Orphaned,
-];
-
 const NODE_STATES: [NodeState; 4] = [
     NodeState::Unknown,
     NodeState::Down,
@@ -73,7 +56,7 @@ pub fn render(
     }
     {
         let s = store.read();
-        for state in TASK_STATES {
+        for state in TaskState::ALL {
             let n = s.tasks.values().filter(|t| t.status.state == state).count();
             gauge!("shoal_tasks", "state" => state.as_str()).set(n as f64);
         }
