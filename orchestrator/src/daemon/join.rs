@@ -14,6 +14,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// How long a join is retried while the cluster answers that it cannot take writes.
+const JOIN_RETRY_FOR: Duration = Duration::from_secs(60);
+
 /// Asks a manager to admit this node; returns its identity and certificate.
 pub async fn join_cluster(
     join: &Join,
@@ -41,20 +44,32 @@ pub async fn join_cluster(
         addr: Some(advertise.to_string()),
         csr,
     };
-    let resp = client
-        .post(format!("https://{}/v1/join", join.addr))
-        .json(&req)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the manager at {}", join.addr))?;
-    if !resp.status().is_success() {
+    // A cluster may be briefly without quorum (another manager joining, an election): such a
+    // refusal (503) is retried for a while; any other is final.
+    let deadline = tokio::time::Instant::now() + JOIN_RETRY_FOR;
+    let resp = loop {
+        let resp = client
+            .post(format!("https://{}/v1/join", join.addr))
+            .json(&req)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the manager at {}", join.addr))?;
+        if resp.status().is_success() {
+            break resp;
+        }
         let status = resp.status();
         let message = match resp.json::<ErrorBody>().await {
             Ok(b) => b.error.message,
             Err(_) => status.to_string(),
         };
-        anyhow::bail!("cannot join the cluster through {}: {message}", join.addr);
-    }
+        if status != reqwest::StatusCode::SERVICE_UNAVAILABLE
+            || tokio::time::Instant::now() >= deadline
+        {
+            anyhow::bail!("cannot join the cluster through {}: {message}", join.addr);
+        }
+        tracing::warn!(via = %join.addr, %message, "the cluster cannot admit nodes right now; retrying");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
     let joined: JoinResponse = resp.json().await?;
     tracing::info!(node = %joined.node_id, role = ?joined.role, "joined the cluster");
     let manager = joined.role == shoal_api::Role::Manager;
