@@ -131,16 +131,20 @@ impl LogBroker {
             .collect()
     }
 
-    /// Hands an agent's batch to the reader, waiting while the reader's queue is full.
-    /// Returns `false` when the subscription is gone (or never asked anything of that node),
-    /// so the agent stops.
-    pub async fn deliver(&self, batch: LogBatch) -> bool {
+    /// Hands an agent's batch to the reader, waiting while the reader's queue is full. Only
+    /// lines of the tasks asked of that node pass. Returns `false` when the subscription is
+    /// gone (or never asked anything of that node), so the agent stops.
+    pub async fn deliver(&self, mut batch: LogBatch) -> bool {
         let out = {
             let subs = self.subs();
-            match subs.get(&batch.subscription_id) {
-                Some(a) if a.nodes.contains_key(&batch.node_id) => a.out.clone(),
-                _ => return false,
-            }
+            let Some(active) = subs.get(&batch.subscription_id) else {
+                return false;
+            };
+            let Some(asked) = active.nodes.get(&batch.node_id) else {
+                return false;
+            };
+            batch.records.retain(|r| asked.contains(&r.task_id));
+            active.out.clone()
         };
         out.send(batch).await.is_ok()
     }
@@ -192,4 +196,102 @@ fn open_message(id: &str, tasks: &[TaskId], options: &LogOptions) -> Subscriptio
         task_ids: tasks.to_vec(),
         options: options.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use shoal_api::logs::{LogRecord, LogStream};
+
+    fn node(id: &str) -> NodeId {
+        NodeId(id.into())
+    }
+
+    fn task(id: &str) -> TaskId {
+        TaskId(id.into())
+    }
+
+    fn batch(sub: &str, node_id: &str, tasks: &[&str]) -> LogBatch {
+        LogBatch {
+            node_id: node(node_id),
+            session_id: "s".into(),
+            subscription_id: sub.into(),
+            records: tasks
+                .iter()
+                .map(|t| LogRecord {
+                    task_id: task(t),
+                    stream: LogStream::Stdout,
+                    timestamp: String::new(),
+                    line: format!("from {t}"),
+                })
+                .collect(),
+            done: false,
+            problems: Vec::new(),
+        }
+    }
+
+    async fn next_message(
+        lines: &mut (impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Unpin),
+    ) -> SubscriptionMessage {
+        let line = lines.next().await.expect("a line").expect("bytes");
+        serde_json::from_slice(&line).expect("a message")
+    }
+
+    #[tokio::test]
+    async fn readers_and_nodes_are_matched_and_only_asked_tasks_pass() {
+        let broker = LogBroker::new();
+        let ended = CancellationToken::new();
+        let mut n1 = Box::pin(broker.node_stream(node("n1"), ended.clone()));
+        let tasks = HashMap::from([
+            (node("n1"), vec![task("t1")]),
+            (node("n2"), vec![task("t2")]),
+        ]);
+        let mut sub = broker.open(LogOptions::default(), tasks);
+        let SubscriptionMessage::Open(open) = next_message(&mut n1).await else {
+            panic!("expected an open");
+        };
+        assert_eq!(
+            (open.id.as_str(), open.task_ids),
+            (sub.id.as_str(), vec![task("t1")])
+        );
+
+        // A node sends lines only for the tasks asked of it; strangers are turned away.
+        assert!(broker.deliver(batch(&sub.id, "n1", &["t1", "t2"])).await);
+        let got = sub.batches.recv().await.expect("a batch");
+        let lines: Vec<&str> = got.records.iter().map(|r| r.line.as_str()).collect();
+        assert_eq!(lines, ["from t1"]);
+        assert!(!broker.deliver(batch(&sub.id, "n3", &["t1"])).await);
+        assert!(!broker.deliver(batch("nosuch", "n1", &["t1"])).await);
+
+        // More tasks: the node hears the whole list again.
+        broker.add_tasks(&sub.id, &node("n1"), vec![task("t3")]);
+        let SubscriptionMessage::Open(again) = next_message(&mut n1).await else {
+            panic!("expected an open");
+        };
+        assert_eq!(again.task_ids, vec![task("t1"), task("t3")]);
+
+        // A node that connects later is told what is open; the reader leaving closes it.
+        let mut late = Box::pin(broker.node_stream(node("n2"), ended.clone()));
+        assert!(matches!(
+            next_message(&mut late).await,
+            SubscriptionMessage::Open(_)
+        ));
+        let id = sub.id.clone();
+        drop(sub);
+        assert_eq!(
+            next_message(&mut n1).await,
+            SubscriptionMessage::Close { id: id.clone() }
+        );
+        assert_eq!(
+            next_message(&mut late).await,
+            SubscriptionMessage::Close { id: id.clone() }
+        );
+        assert!(!broker.deliver(batch(&id, "n1", &["t1"])).await);
+        ended.cancel();
+        assert!(
+            n1.next().await.is_none(),
+            "the stream ends with the session"
+        );
+    }
 }
