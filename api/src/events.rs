@@ -96,6 +96,8 @@ pub enum NoticeKind {
     Dropped,
     /// The manager's state was replaced from a snapshot; changes in between are not shown.
     Reset,
+    /// A reader asked for changes from before what the manager keeps.
+    NotKept,
 }
 
 /// Says the stream has a gap, and goes on.

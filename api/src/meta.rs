@@ -34,9 +34,16 @@ impl Timestamp {
     }
 }
 
+/// RFC 3339 with milliseconds, as in JSON.
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        humantime::format_rfc3339_millis(self.to_system_time()).fmt(f)
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_rfc3339_millis(self.to_system_time()))
+        s.collect_str(self)
     }
 }
 

@@ -1,14 +1,17 @@
-//! `shoalctl events [--filter KEY=VALUE]...`: follows `GET /v1/events` and prints each change
-//! as it happens, one human line each (`event_format`), the server's JSON lines with `-o
-//! json`, or YAML documents with `-o yaml`. It runs until Ctrl-C, which ends it quietly with
+//! `shoalctl events [--filter KEY=VALUE]... [--since D|TIME]`: follows `GET /v1/events` and
+//! prints each change as it happens (first those since then that the manager kept, with
+//! `--since`), one human line each (`event_format`), the server's JSON lines with `-o json`,
+//! or YAML documents with `-o yaml`. It runs until Ctrl-C, which ends it quietly with
 //! status 0 (stopping is how it normally ends), or until its reader goes away.
 
 use crate::Ctx;
 use crate::event_filter::EventFilter;
 use crate::event_format::human_line;
+use crate::kv::parse_since;
 use crate::output::Format;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use shoal_api::Timestamp;
 use shoal_api::events::EventLine;
 use std::io::{ErrorKind, Write};
 
@@ -18,15 +21,26 @@ pub struct EventsArgs {
     /// also matches its tasks), id=ID-PREFIX; repeat a key for either value
     #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
+    /// Start with the changes since then that the manager kept: a duration ago (10m) or a
+    /// time (2026-11-23T10:00:00Z)
+    #[arg(long, value_name = "SINCE")]
+    pub since: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, args: &EventsArgs) -> Result<()> {
     let filter = EventFilter::parse(&args.filters)?;
-    let query: Vec<(&str, &str)> = filter
+    let since = match &args.since {
+        Some(raw) => Some(parse_since("--since", raw, Timestamp::now())?.to_string()),
+        None => None,
+    };
+    let mut query: Vec<(&str, &str)> = filter
         .server_type()
         .map(|t| ("type", t.as_str()))
         .into_iter()
         .collect();
+    if let Some(since) = &since {
+        query.push(("since", since));
+    }
     let mut response = ctx.client.open_stream(&["events"], &query).await?;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);

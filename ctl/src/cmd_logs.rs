@@ -6,7 +6,7 @@
 //! until Ctrl-C, which ends it quietly with status 0.
 
 use crate::Ctx;
-use crate::kv::parse_duration;
+use crate::kv::parse_since;
 use crate::output::Format;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
@@ -48,26 +48,10 @@ impl LogsArgs {
             query.push(("tail", tail.to_string()));
         }
         if let Some(raw) = &self.since {
-            query.push(("since", since_secs(raw, now)?.to_string()));
+            query.push(("since", parse_since("--since", raw, now)?.to_string()));
         }
         Ok(query)
     }
-}
-
-/// `--since` as Unix seconds: a duration before `now`, or an RFC 3339 time.
-fn since_secs(raw: &str, now: Timestamp) -> Result<u64> {
-    let at = match Timestamp::parse_rfc3339(raw.trim()) {
-        Ok(t) => t,
-        Err(_) => {
-            let ago = parse_duration("--since", raw).map_err(|_| {
-                anyhow!(
-                    "--since: expected a duration ago (10m, 1h30m) or a time (2026-11-23T10:00:00Z), got {raw:?}"
-                )
-            })?;
-            Timestamp(now.0.saturating_sub(ago.as_millis() as u64))
-        }
-    };
-    Ok(at.0 / 1000)
 }
 
 pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<()> {

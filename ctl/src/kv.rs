@@ -33,6 +33,22 @@ pub fn parse_duration(flag: &str, raw: &str) -> Result<Duration> {
     shoal_api::duration::parse(raw).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
+/// A `--since` flag as Unix seconds: a duration before `now` (`10m`) or an RFC 3339 time.
+pub fn parse_since(flag: &str, raw: &str, now: shoal_api::Timestamp) -> Result<u64> {
+    let at = match shoal_api::Timestamp::parse_rfc3339(raw.trim()) {
+        Ok(t) => t,
+        Err(_) => {
+            let ago = parse_duration(flag, raw).map_err(|_| {
+                anyhow::anyhow!(
+                    "{flag}: expected a duration ago (10m, 1h30m) or a time (2026-11-23T10:00:00Z), got {raw:?}"
+                )
+            })?;
+            shoal_api::Timestamp(now.0.saturating_sub(ago.as_millis() as u64))
+        }
+    };
+    Ok(at.0 / 1000)
+}
+
 /// An optional duration flag.
 pub fn parse_opt_duration(flag: &str, raw: Option<&str>) -> Result<Option<Duration>> {
     raw.map(|r| parse_duration(flag, r)).transpose()

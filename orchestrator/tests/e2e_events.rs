@@ -331,3 +331,48 @@ async fn ctrl_c_ends_shoalctl_events_quietly() -> Result<()> {
     assert_eq!(stderr, "");
     Ok(())
 }
+
+#[tokio::test]
+async fn since_replays_the_changes_the_manager_kept_then_follows() -> Result<()> {
+    let node = Shoald::start("events-since").await?;
+    node.create_service(spec("before", IMAGE_1, 0)).await?;
+    let deadline = Instant::now() + WAIT;
+
+    // Over HTTP: the create made before asking comes first, then a change made after.
+    let an_hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        - 3600;
+    let mut http = http_events(&node, &format!("?type=service&since={an_hour_ago}")).await?;
+    let first = read_until(&mut http, "a notice", deadline, |_| true).await?;
+    assert_eq!(
+        first[0]["notice"], "not_kept",
+        "the manager started less than an hour ago: {first:?}"
+    );
+    read_until(&mut http, "the replayed create", deadline, |l| {
+        is(l, "service", "create", "before")
+    })
+    .await?;
+
+    // shoalctl: the same replay with a duration, then live changes.
+    let mut ctl = CtlEvents::start(&node, &["--since", "1h", "--filter", "name=before"])?;
+    read_until(&mut ctl.lines, "the replayed create", deadline, |l| {
+        is(l, "service", "create", "before")
+    })
+    .await?;
+    node.shoalctl(&["service", "rm", "before"]);
+    read_until(&mut ctl.lines, "the live remove", deadline, |l| {
+        is(l, "service", "remove", "before")
+    })
+    .await?;
+    read_until(&mut http, "the live remove over HTTP", deadline, |l| {
+        is(l, "service", "remove", "before")
+    })
+    .await?;
+
+    let out = node.shoalctl(&["events", "--since", "last tuesday"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--since"), "{err}");
+    Ok(())
+}

@@ -3,7 +3,7 @@
 
 use super::serve::{Apps, serve};
 use super::{Config, Site, Switch, join, recover, role_change, run_until_first_ends, spawn_keeper};
-use crate::http::{AppState, local_router, tls_router};
+use crate::http::{AppState, EventHistory, local_router, tls_router};
 use crate::identity::Identity;
 use crate::leader::Leadership;
 use crate::pki::{CertKeeper, NodeTls, load_bootstrap_ca};
@@ -81,6 +81,7 @@ pub(super) async fn run(
         membership_lock: Default::default(),
         contacts: contacts.clone(),
         shutdown: shutdown.clone(),
+        history: EventHistory::start(&store, shutdown.clone()),
     };
     let apps = Apps {
         tls: tls_router(state.clone()),

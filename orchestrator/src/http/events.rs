@@ -1,6 +1,7 @@
-//! `GET /v1/events[?type=service|task|node|cluster]`: a long-lived newline-delimited JSON
-//! stream of cluster changes from now on, one line per changed object (see
-//! `shoal_api::events`). A reader that falls behind gets a `dropped` notice and goes on.
+//! `GET /v1/events[?type=service|task|node|cluster][&since=SECS]`: a long-lived
+//! newline-delimited JSON stream of cluster changes, one line per changed object (see
+//! `shoal_api::events`), from now on or replayed from `since` out of what this manager kept
+//! (`event_history`). A reader that falls behind gets a `dropped` notice and goes on.
 //!
 //! Every manager serves it from its own store (`forward.rs` does not relay it): each applies
 //! the same committed log, so the lines are the same wherever they are read, the stream
@@ -9,6 +10,7 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::event_history::{self, EventHistory, Past};
 use super::event_lines::{dropped, lines_of};
 use super::json::{Query, ndjson};
 use crate::store::Event;
@@ -17,7 +19,7 @@ use axum::response::IntoResponse;
 use futures::Stream;
 use serde::Deserialize;
 use shoal_api::Timestamp;
-use shoal_api::events::{EventLine, EventType};
+use shoal_api::events::{EventLine, EventType, NoticeKind, StreamNotice};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -28,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 pub struct EventsQuery {
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// Unix time in seconds: replay the changes this manager kept from then on.
+    since: Option<String>,
 }
 
 pub async fn stream(
@@ -41,16 +45,71 @@ pub async fn stream(
         ),
         None => None,
     };
-    Ok(ndjson(event_lines(st.store.subscribe(), only, st.shutdown)))
+    let since = match q.since.as_deref() {
+        None => None,
+        Some(v) => match v.parse::<u64>() {
+            Ok(secs) => Some(Timestamp(secs.saturating_mul(1000))),
+            Err(_) => {
+                return Err(ApiError::invalid(
+                    "since",
+                    format!("since must be a Unix time in seconds (0 or more), not {v:?}"),
+                ));
+            }
+        },
+    };
+    // Subscribe before reading the past, so nothing falls between the two; what is in both
+    // is skipped by its log index.
+    let rx = st.store.subscribe();
+    let (backlog, skip_through) = match since {
+        Some(since) => replay(&st.history, since, only),
+        None => (Vec::new(), None),
+    };
+    Ok(ndjson(event_lines_after(
+        rx,
+        only,
+        st.shutdown,
+        backlog,
+        skip_through,
+    )))
 }
 
-/// The stream of lines read from `rx`; it ends when the store goes away or at `stop`.
-pub fn event_lines(
+/// The kept lines from `since` on (after a notice if some are missing), and the last log
+/// index among them.
+fn replay(
+    history: &EventHistory,
+    since: Timestamp,
+    only: Option<EventType>,
+) -> (Vec<EventLine>, Option<u64>) {
+    let (past, complete_from) = history.since(since);
+    let mut lines = Vec::new();
+    if since < complete_from {
+        lines.push(EventLine::Notice(StreamNotice {
+            time: complete_from,
+            notice: NoticeKind::NotKept,
+            dropped: None,
+            message: format!(
+                "this manager keeps changes from {} on (the last {} writes since it started): earlier ones are not shown",
+                complete_from,
+                event_history::KEPT
+            ),
+        }));
+    }
+    for p in &past {
+        lines.extend(lines_of(&p.event, only, p.time));
+    }
+    (lines, past.iter().filter_map(Past::index).max())
+}
+
+/// `backlog` first, then the lines read from `rx`, skipping commits up to `skip_through`
+/// (already in the backlog); it ends when the store goes away or at `stop`.
+fn event_lines_after(
     rx: broadcast::Receiver<Arc<Event>>,
     only: Option<EventType>,
     stop: CancellationToken,
+    backlog: Vec<EventLine>,
+    skip_through: Option<u64>,
 ) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> {
-    let pending: VecDeque<EventLine> = VecDeque::new();
+    let pending: VecDeque<EventLine> = backlog.into();
     futures::stream::unfold((rx, pending), move |(mut rx, mut pending)| {
         let stop = stop.clone();
         async move {
@@ -65,6 +124,7 @@ pub fn event_lines(
                     _ = stop.cancelled() => return None,
                 };
                 match received {
+                    Ok(event) if replayed(&event, skip_through) => {}
                     Ok(event) => pending.extend(lines_of(&event, only, Timestamp::now())),
                     Err(RecvError::Lagged(n)) => pending.push_back(dropped(n, Timestamp::now())),
                     Err(RecvError::Closed) => return None,
@@ -74,6 +134,14 @@ pub fn event_lines(
     })
 }
 
+/// Whether `event` is a commit the backlog already showed.
+fn replayed(event: &Event, skip_through: Option<u64>) -> bool {
+    match (event, skip_through) {
+        (Event::Commit { index, .. }, Some(last)) => *index <= last,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +149,15 @@ mod tests {
     use futures::StreamExt;
     use shoal_api::events::NoticeKind;
     use shoal_api::{Cluster, ClusterSpec, JoinTokens, Meta};
+
+    /// The live stream, with nothing replayed.
+    fn event_lines(
+        rx: broadcast::Receiver<Arc<Event>>,
+        only: Option<EventType>,
+        stop: CancellationToken,
+    ) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> {
+        event_lines_after(rx, only, stop, Vec::new(), None)
+    }
 
     fn cluster_change(index: u64) -> Arc<Event> {
         let cluster = Cluster {
@@ -157,5 +234,48 @@ mod tests {
             "the sender is still open: only stop ends it"
         );
         drop(tx);
+    }
+
+    #[tokio::test]
+    async fn since_replays_what_was_kept_once_then_goes_on_live() {
+        let (tx, rx) = broadcast::channel(8);
+        let history = EventHistory::start_empty(Timestamp(5_000));
+        for i in 1..=3 {
+            history.record(cluster_change(i), Timestamp(10_000 + i));
+        }
+        // c2 and c3 are kept from 10 s on; c3 also reaches the live stream.
+        let (backlog, skip_through) = replay(&history, Timestamp(10_002), None);
+        assert_eq!(skip_through, Some(3));
+        let mut lines = Box::pin(event_lines_after(
+            rx,
+            None,
+            CancellationToken::new(),
+            backlog,
+            skip_through,
+        ));
+        tx.send(cluster_change(3)).unwrap();
+        tx.send(cluster_change(4)).unwrap();
+        drop(tx);
+        let mut ids = Vec::new();
+        while let Some(Ok(bytes)) = lines.next().await {
+            match serde_json::from_slice::<EventLine>(&bytes).unwrap() {
+                EventLine::Event(e) => ids.push(e.id),
+                EventLine::Notice(n) => panic!("nothing is missing: {n:?}"),
+            }
+        }
+        assert_eq!(ids, ["c2", "c3", "c4"]);
+
+        // Asking for more than was kept starts with a notice saying so.
+        let (backlog, _) = replay(&history, Timestamp(1_000), Some(EventType::Service));
+        let EventLine::Notice(n) = &backlog[0] else {
+            panic!("a notice first");
+        };
+        assert_eq!(n.notice, NoticeKind::NotKept);
+        assert!(
+            n.message.contains("1970-01-01T00:00:05.000Z"),
+            "{}",
+            n.message
+        );
+        assert_eq!(backlog.len(), 1, "the type filter applies to the replay");
     }
 }

@@ -6,6 +6,7 @@ pub mod authz;
 mod ca;
 mod cluster;
 mod error;
+mod event_history;
 mod event_lines;
 mod events;
 mod forward;
@@ -24,6 +25,7 @@ mod services;
 mod tasks;
 
 pub use error::ApiError;
+pub use event_history::EventHistory;
 
 use crate::dispatcher::Dispatcher;
 use crate::raft::{Raft, RaftId, Writer};
@@ -52,6 +54,8 @@ pub struct AppState {
     pub contacts: crate::raft::PeerContacts,
     /// Cancelled when this manager stops: endless streams end, so the servers can drain.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// The changes this manager applied lately, for `GET /v1/events?since=`.
+    pub history: Arc<EventHistory>,
 }
 
 impl AppState {

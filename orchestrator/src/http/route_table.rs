@@ -272,14 +272,21 @@ pub fn all() -> Vec<Route> {
         get(
             "/v1/events",
             "events",
-            "Stream cluster changes from now on, one JSON line per changed object",
+            "Stream cluster changes, one JSON line per changed object",
             events::stream,
         )
-        .query(&[(
-            "type",
-            "string",
-            "Only changes of this type: service, task, node or cluster",
-        )])
+        .query(&[
+            (
+                "type",
+                "string",
+                "Only changes of this type: service, task, node or cluster",
+            ),
+            (
+                "since",
+                "integer",
+                "Replay the changes this manager kept from this Unix time (seconds) first",
+            ),
+        ])
         .gives(200, Text("application/x-ndjson")),
         get("/v1/ca", "ca", "The cluster CA certificate", ca::root)
             .gives(200, Text("application/x-pem-file")),
