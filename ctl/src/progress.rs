@@ -9,11 +9,10 @@ use crate::client::{Client, is_not_found, typed};
 use crate::convergence::{Progress, Rollout, global_target, latest_problem, measure, rollout};
 use crate::kv::parse_duration;
 use crate::progress_bars::{Slot, redraw, render, slots};
-use crate::task_table::{NodeNames, fetch_node_names};
+use crate::task_table::node_names;
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use shoal_api::{Node, Service, ServiceMode, Task};
-use std::collections::HashSet;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -168,25 +167,21 @@ async fn poll(
     let name = &posted.spec.name;
     let deadline = Instant::now() + timeout;
     let mut problem: Option<String> = None;
-    let mut nodes = NodeLabels::default();
     loop {
         let answer = tokio::time::timeout_at(deadline, snapshot(client, id)).await;
         match answer.unwrap_or_else(|_| Err(anyhow!("shoald did not answer in time"))) {
             Ok((service, tasks)) => {
                 let mut p = measure(&service, &tasks);
-                if matches!(service.spec.mode, ServiceMode::Global {}) {
-                    // A failed node list only loses the early-convergence guard.
-                    let nodes =
-                        tokio::time::timeout_at(deadline, client.get(&["nodes"], &[])).await;
-                    if let Ok(Ok(raw)) = nodes
-                        && let Ok(nodes) = typed::<Vec<Node>>(&raw)
-                    {
-                        p = p.expecting(global_target(&service, &nodes));
-                    }
+                let nodes = if matches!(service.spec.mode, ServiceMode::Global {}) {
+                    global_nodes(client, deadline).await
+                } else {
+                    Vec::new()
+                };
+                if !nodes.is_empty() {
+                    p = p.expecting(global_target(&service, &nodes));
                 }
                 let bars = if printer.bars() {
-                    let names = nodes.for_tasks(client, &service, &tasks, deadline).await;
-                    slots(&service, &tasks, names)
+                    slots(&service, &tasks, &node_names(&nodes))
                 } else {
                     Vec::new()
                 };
@@ -216,38 +211,12 @@ async fn snapshot(client: &Client, id: &str) -> Result<(Service, Vec<Task>)> {
     Ok((service, tasks))
 }
 
-/// Hostnames for the bars of a global service, fetched when a task is on a node not seen
-/// yet (at most once per such node; without them the bars show short node ids).
-#[derive(Default)]
-struct NodeLabels {
-    names: NodeNames,
-    asked_for: HashSet<String>,
-}
-
-impl NodeLabels {
-    async fn for_tasks(
-        &mut self,
-        client: &Client,
-        service: &Service,
-        tasks: &[Task],
-        deadline: Instant,
-    ) -> &NodeNames {
-        if !matches!(service.spec.mode, ServiceMode::Global {}) {
-            return &self.names;
-        }
-        let new: Vec<String> = tasks
-            .iter()
-            .filter_map(|t| t.node_id.as_ref().map(|n| n.to_string()))
-            .filter(|n| !self.names.contains_key(n) && !self.asked_for.contains(n))
-            .collect();
-        if !new.is_empty() {
-            self.asked_for.extend(new);
-            let fetched = tokio::time::timeout_at(deadline, fetch_node_names(client)).await;
-            if let Ok(Ok(names)) = fetched {
-                self.names = names;
-            }
-        }
-        &self.names
+/// The nodes, for a global service: how many should run it, and their names for the bars.
+/// A failed list only costs the early-convergence guard and the hostnames.
+async fn global_nodes(client: &Client, deadline: Instant) -> Vec<Node> {
+    match tokio::time::timeout_at(deadline, client.get(&["nodes"], &[])).await {
+        Ok(Ok(raw)) => typed(&raw).unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 
