@@ -5,7 +5,7 @@ use crate::client::typed;
 use crate::details::Details;
 use crate::output::{capitalize, print_as};
 use crate::reltime::ago;
-use crate::task_table::{NodeNames, current_state, fetch_node_names, render_tasks};
+use crate::task_table::{NodeNames, current_state, fetch_node_names, render_tasks, task_name};
 use anyhow::Result;
 use clap::Subcommand;
 use shoal_api::{Task, Timestamp};
@@ -92,7 +92,7 @@ pub fn render_task(t: &Task, nodes: &NodeNames, now: Timestamp) -> String {
     };
     let mut d = Details::new();
     d.field("ID", t.id.as_str())
-        .field("Name", format!("{}.{}", t.service_name, t.slot))
+        .field("Name", task_name(t))
         .field("Service", format!("{} ({})", t.service_name, t.service_id))
         .field("Slot", t.slot.to_string())
         .field_if("Node", node)

@@ -57,12 +57,33 @@ pub fn error_cell(t: &Task, now: Timestamp) -> String {
     t.status.err.clone()
 }
 
-/// Tasks in display order: by service, then slot, then newest first.
+/// `web.2`, or for a global service's task `agent.<node id>` (its slot is its node), as
+/// `docker service ps` names them.
+pub fn task_name(t: &Task) -> String {
+    match (t.slot, &t.node_id) {
+        (0, Some(node)) => format!("{}.{}", t.service_name, short_id(node.as_str())),
+        _ => format!("{}.{}", t.service_name, t.slot),
+    }
+}
+
+/// What tasks of one slot share: a replica slot, or a global service's node.
+fn slot_key(t: &Task) -> (&str, &str, u64, Option<&str>) {
+    let node = (t.slot == 0).then(|| t.node_id.as_ref().map(|n| n.as_str()));
+    (
+        t.service_name.as_str(),
+        t.service_id.as_str(),
+        t.slot,
+        node.flatten(),
+    )
+}
+
+/// Tasks in display order: by service, then slot (node for a global service), then newest
+/// first.
 pub fn sorted(tasks: &[Task]) -> Vec<&Task> {
     let mut sorted: Vec<&Task> = tasks.iter().collect();
     sorted.sort_by(|a, b| {
-        (&a.service_name, &a.service_id, a.slot)
-            .cmp(&(&b.service_name, &b.service_id, b.slot))
+        slot_key(a)
+            .cmp(&slot_key(b))
             .then(b.meta.created_at.cmp(&a.meta.created_at))
             .then(a.id.cmp(&b.id))
     });
@@ -79,9 +100,9 @@ pub fn render_tasks(tasks: &[Task], nodes: &NodeNames, now: Timestamp) -> String
         "CURRENT STATE",
         "ERROR",
     ]);
-    let mut previous: Option<(&str, u64)> = None;
+    let mut previous = None;
     for t in sorted(tasks) {
-        let slot = (t.service_id.as_str(), t.slot);
+        let slot = slot_key(t);
         // Older tasks of a slot hang under the newest, as `docker service ps` shows history.
         let history = if previous == Some(slot) { "\\_ " } else { "" };
         previous = Some(slot);
@@ -93,7 +114,7 @@ pub fn render_tasks(tasks: &[Task], nodes: &NodeNames, now: Timestamp) -> String
         });
         table.row(vec![
             short_id(t.id.as_str()).to_string(),
-            format!("{history}{}.{}", t.service_name, t.slot),
+            format!("{history}{}", task_name(t)),
             t.spec.container.image.clone(),
             node,
             capitalize(t.desired_state.as_str()),
@@ -134,6 +155,55 @@ bbbbbbbbbbbb   \\_ web.1   nginx:1   gone     Shutdown        Failed 2 minutes a
 cccccccccccc   web.2      nginx:1            Running         Pending 2 minutes ago
 ";
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn a_global_service_lists_a_slot_per_node_named_after_it() {
+        let mut svc = service("agent", 0);
+        svc.spec.mode = shoal_api::ServiceMode::Global {};
+        let on = |node: &str, id: &str, desired, state, age: u64| {
+            let mut t = task(&svc, 0, desired, state);
+            t.id = TaskId(id.into());
+            t.node_id = Some(NodeId(node.into()));
+            t.meta.created_at = Timestamp(T0.0 + age);
+            t
+        };
+        let a = on(
+            "n1xxxxxxxxxxxxxxx",
+            "aaaaaaaaaaaa",
+            TaskState::Running,
+            TaskState::Running,
+            2,
+        );
+        let old = on(
+            "n1xxxxxxxxxxxxxxx",
+            "bbbbbbbbbbbb",
+            TaskState::Shutdown,
+            TaskState::Shutdown,
+            1,
+        );
+        let b = on(
+            "n2yyyyyyyyyyyyyyy",
+            "cccccccccccc",
+            TaskState::Running,
+            TaskState::Running,
+            2,
+        );
+        let out = render_tasks(&[b, old, a], &NodeNames::new(), T0);
+        let names: Vec<&str> = out
+            .lines()
+            .skip(1)
+            .map(|l| l.split("   ").nth(1).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "agent.n1xxxxxxxxxx",
+                "\\_ agent.n1xxxxxxxxxx",
+                "agent.n2yyyyyyyyyy"
+            ],
+            "{out}"
+        );
     }
 
     #[test]
