@@ -8,12 +8,12 @@ use crate::Ctx;
 use crate::event_filter::EventFilter;
 use crate::event_format::human_line;
 use crate::kv::parse_since;
+use crate::line_stream::{Ended, follow, write_line};
 use crate::output::Format;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use shoal_api::Timestamp;
 use shoal_api::events::EventLine;
-use std::io::{ErrorKind, Write};
 
 #[derive(Args, Debug)]
 pub struct EventsArgs {
@@ -42,28 +42,17 @@ pub async fn run(ctx: &Ctx, args: &EventsArgs) -> Result<()> {
         query.push(("since", since));
     }
     let mut response = ctx.client.open_stream(&["events"], &query).await?;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut pending: Vec<u8> = Vec::new();
-    loop {
-        let chunk = tokio::select! {
-            chunk = response.chunk() => chunk.map_err(|e| anyhow!("the event stream broke: {e}"))?,
-            _ = &mut ctrl_c => return Ok(()),
-        };
-        let Some(chunk) = chunk else {
-            bail!("shoald closed the event stream (did the manager stop?)");
-        };
-        pending.extend_from_slice(&chunk);
-        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-            let raw: Vec<u8> = pending.drain(..=end).collect();
-            let Some(text) = render(&raw[..end], &filter, ctx.format) else {
-                continue;
-            };
-            if !write_out(&text)? {
-                return Ok(());
-            }
+    let ended = follow(&mut response, "event stream", |raw| {
+        match render(raw, &filter, ctx.format) {
+            Some(text) => write_line(false, &text),
+            None => Ok(true),
         }
+    })
+    .await?;
+    if ended == Ended::ByServer {
+        bail!("shoald closed the event stream (did the manager stop?)");
     }
+    Ok(())
 }
 
 /// What to print for one received line, or `None` when the filter drops it. Notices of a gap
@@ -87,16 +76,6 @@ fn render(raw: &[u8], filter: &EventFilter, format: Format) -> Option<String> {
         Format::Yaml => serde_yaml::to_string(&line)
             .ok()
             .map(|doc| format!("---\n{}", doc.trim_end())),
-    }
-}
-
-/// Writes one line; `false` once the reader has gone (`shoalctl events | head -3`).
-fn write_out(text: &str) -> Result<bool> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|_| out.flush()) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e).context("cannot write to stdout"),
     }
 }
 

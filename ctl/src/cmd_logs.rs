@@ -7,12 +7,12 @@
 
 use crate::Ctx;
 use crate::kv::parse_since;
+use crate::line_stream::{Ended, follow, write_line};
 use crate::output::Format;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use shoal_api::Timestamp;
 use shoal_api::logs::{LogMessage, LogStream};
-use std::io::{ErrorKind, Write};
 
 #[derive(Args, Debug)]
 pub struct LogsArgs {
@@ -61,29 +61,15 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<()> {
         .client
         .open_stream(&["services", &args.service, "logs"], &query)
         .await?;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut pending: Vec<u8> = Vec::new();
-    loop {
-        let chunk = tokio::select! {
-            chunk = response.chunk() => chunk.map_err(|e| anyhow!("the log stream broke: {e}"))?,
-            _ = &mut ctrl_c => return Ok(()),
-        };
-        let Some(chunk) = chunk else {
-            if args.follow {
-                bail!("shoald closed the log stream (did the manager stop?)");
-            }
-            return Ok(());
-        };
-        pending.extend_from_slice(&chunk);
-        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-            let raw: Vec<u8> = pending.drain(..=end).collect();
-            let (to_stderr, text) = render(&raw[..end], ctx.format, args.timestamps);
-            if !write_out(to_stderr, &text)? {
-                return Ok(());
-            }
-        }
+    let ended = follow(&mut response, "log stream", |raw| {
+        let (to_stderr, text) = render(raw, ctx.format, args.timestamps);
+        write_line(to_stderr, &text)
+    })
+    .await?;
+    if ended == Ended::ByServer && args.follow {
+        bail!("shoald closed the log stream (did the manager stop?)");
     }
+    Ok(())
 }
 
 /// What to print for one received line, and whether it goes to stderr.
@@ -116,22 +102,6 @@ fn render(raw: &[u8], format: Format, timestamps: bool) -> (bool, String) {
                 format!("{stamp}{} | {}", l.source(), l.line),
             )
         }
-    }
-}
-
-/// Writes one line; `false` once the reader has gone (`shoalctl service logs web | head`).
-fn write_out(to_stderr: bool, text: &str) -> Result<bool> {
-    let result = if to_stderr {
-        let mut err = std::io::stderr().lock();
-        writeln!(err, "{text}").and_then(|_| err.flush())
-    } else {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}").and_then(|_| out.flush())
-    };
-    match result {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e).context("cannot write the logs"),
     }
 }
 

@@ -23,6 +23,7 @@ mod event_filter;
 mod event_format;
 mod health_flags;
 mod kv;
+mod line_stream;
 mod manifest_diff;
 mod manifest_load;
 mod manifest_locate;
