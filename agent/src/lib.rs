@@ -10,6 +10,7 @@ pub mod executor;
 pub mod http_client;
 mod labels;
 mod log_relay;
+mod managers;
 mod reporter;
 mod runner;
 #[cfg(test)]
@@ -20,6 +21,7 @@ mod worker;
 
 pub use executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
 pub use http_client::HttpClients;
+pub use managers::Managers;
 
 use shoal_api::NodeId;
 use std::sync::Arc;
@@ -28,8 +30,8 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Clone, Debug)]
 pub struct AgentConfig {
-    /// Base URLs of managers, e.g. `https://127.0.0.1:4242`.
-    pub managers: Vec<String>,
+    /// Base URLs of managers, e.g. `https://127.0.0.1:4242`, refreshed at each registration.
+    pub managers: Managers,
     /// The node's HTTPS client (its certificate), current after each renewal.
     pub http: HttpClients,
     pub node_id: NodeId,
@@ -72,7 +74,7 @@ pub async fn run_with(
     executor: Arc<dyn Executor>,
     shutdown: CancellationToken,
 ) -> Result<(), AgentError> {
-    if config.managers.is_empty() {
+    if config.managers.get().is_empty() {
         return Err(AgentError::NoManager);
     }
     session::run(config, executor, shutdown).await;

@@ -55,9 +55,9 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
     let worker = Worker::new(executor.clone(), status_tx, shutdown.clone());
     let mut backoff = Duration::from_millis(100);
     let mut attempt = 0usize;
-    // The managers the agent knows, refreshed at each registration.
-    let mut managers = config.managers.clone();
     while !shutdown.is_cancelled() {
+        // The managers the agent knows, refreshed at each registration.
+        let managers = config.managers.get();
         let manager = managers[attempt % managers.len()].clone();
         attempt += 1;
         let started = tokio::time::Instant::now();
@@ -70,7 +70,7 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
             session_tx: &session_tx,
             shutdown: &shutdown,
         };
-        if let Err(e) = session(ctx, &manager, &mut managers).await {
+        if let Err(e) = session(ctx, &manager).await {
             tracing::warn!(manager, error = %e, "session with manager ended");
         }
         session_tx.send_replace(None);
@@ -94,11 +94,7 @@ struct Ctx<'a> {
     shutdown: &'a CancellationToken,
 }
 
-async fn session(
-    ctx: Ctx<'_>,
-    manager: &str,
-    managers: &mut Vec<String>,
-) -> Result<(), SessionError> {
+async fn session(ctx: Ctx<'_>, manager: &str) -> Result<(), SessionError> {
     let Ctx {
         http,
         config,
@@ -123,9 +119,7 @@ async fn session(
         .json()
         .await?;
     tracing::info!(manager, "registered with manager");
-    if !reg.managers.is_empty() {
-        *managers = reg.managers.clone();
-    }
+    config.managers.set(reg.managers.clone());
     session_tx.send_replace(Some(SessionInfo {
         manager: manager.to_string(),
         session_id: reg.session_id.clone(),
@@ -140,6 +134,7 @@ async fn session(
             session_id: reg.session_id.clone(),
         },
         Duration::from_millis(reg.heartbeat_period_ms.max(100)),
+        config.managers.clone(),
         ended.clone(),
     ));
     tokio::spawn(log_relay::run(
@@ -188,12 +183,14 @@ async fn session(
     }
 }
 
-/// Heartbeats until `ended`; three failures in a row end the session.
+/// Heartbeats until `ended`, taking the period and the manager list each answer gives;
+/// three failures in a row end the session.
 async fn heartbeat(
     http: reqwest::Client,
     manager: String,
     req: HeartbeatRequest,
     mut period: Duration,
+    managers: crate::Managers,
     ended: CancellationToken,
 ) -> Result<(), SessionError> {
     let mut failures = 0;
@@ -214,6 +211,7 @@ async fn heartbeat(
                 failures = 0;
                 if let Ok(h) = resp.json::<shoal_api::dispatch::HeartbeatResponse>().await {
                     period = Duration::from_millis(h.heartbeat_period_ms.max(100));
+                    managers.set(h.managers);
                 }
             }
             Err(e) if e.status() == Some(reqwest::StatusCode::UNAUTHORIZED) => {

@@ -36,6 +36,9 @@ pub struct HeartbeatRequest {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HeartbeatResponse {
     pub heartbeat_period_ms: u64,
+    /// Base URLs of all managers now, so the agent follows managers that join or leave.
+    #[serde(default)]
+    pub managers: Vec<String>,
 }
 
 /// One message of the assignment stream. The first is `full`: the complete set of tasks the

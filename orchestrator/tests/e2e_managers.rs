@@ -260,3 +260,38 @@ async fn a_leader_cut_off_from_the_majority_refuses_at_once_and_recovers() -> Re
     assert!(names.contains(&"before-cut".to_string()) && names.contains(&"after-heal".to_string()));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_worker_follows_the_managers_and_outlives_the_one_it_joined_through() -> Result<()> {
+    let mut m1 = Shoald::start("wf1").await?;
+    let worker_token = m1.join_token("worker").await?;
+    let mut worker = Shoald::start_worker("wfw", &m1, &worker_token).await?;
+    let manager_token = m1.join_token("manager").await?;
+    let m2 = Shoald::start_manager("wf2", &m1, &manager_token).await?;
+    let _m3 = Shoald::start_manager("wf3", &m1, &manager_token).await?;
+
+    // The worker hears of the managers that joined after it (heartbeats carry the list) and
+    // keeps them in its identity.
+    let identity = worker.data_dir().join("node.json");
+    eventually("the worker to know 3 managers", WAIT, || async {
+        let id: Value = serde_json::from_slice(&std::fs::read(&identity).ok()?).ok()?;
+        (id["managers"].as_array()?.len() == 3).then_some(())
+    })
+    .await?;
+
+    // Lose the manager it joined through, restart the worker: it finds the others.
+    m1.kill9();
+    worker.kill9();
+    worker.respawn()?;
+    let mut s = spec("onworker", IMAGE_1, 1);
+    s["task"]["placement"] = serde_json::json!({ "constraints": ["node.role==worker"] });
+    eventually("the service to be created through m2", WAIT, || async {
+        m2.create_service(s.clone()).await.ok()
+    })
+    .await?;
+    eventually("its task to run on the restarted worker", WAIT, || async {
+        (m2.running("onworker", IMAGE_1).await.ok()? == 1).then_some(())
+    })
+    .await?;
+    Ok(())
+}

@@ -133,7 +133,7 @@ pub(super) async fn run(
     }
     if config.agent {
         let agent = AgentConfig {
-            managers: vec![own_url.clone()],
+            managers: shoal_agent::Managers::new(vec![own_url.clone()]),
             http: http.clone(),
             node_id: id.node_id.clone(),
             hostname: config.hostname.clone(),

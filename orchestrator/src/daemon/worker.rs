@@ -1,12 +1,13 @@
 //! Worker mode: a node that joined as a worker (or was demoted) runs only its agent. Its API
-//! answers certificate holders that control requests go to a manager.
+//! answers certificate holders that control requests go to a manager. The managers it knows
+//! follow what the agent hears at registration, for renewals and across restarts.
 
 use super::serve::{Apps, serve};
 use super::{Config, Site, Switch, role_change, run_until_first_ends, spawn_keeper};
 use crate::identity::Identity;
 use crate::pki::{CertKeeper, NodeTls};
 use anyhow::Context;
-use shoal_agent::{AgentConfig, HttpClients};
+use shoal_agent::{AgentConfig, HttpClients, Managers};
 use shoal_api::Role;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -38,8 +39,14 @@ pub(super) async fn run(
         &shutdown,
     )?;
     tracing::info!(node = %id.node_id, managers = ?id.managers, "running as a worker");
+    let managers = Managers::new(id.managers.clone());
+    tasks.spawn(remember_managers(
+        config.data_dir.clone(),
+        managers.clone(),
+        shutdown.clone(),
+    ));
     let agent = AgentConfig {
-        managers: id.managers.clone(),
+        managers: managers.clone(),
         http: http.clone(),
         node_id: id.node_id.clone(),
         hostname: config.hostname.clone(),
@@ -52,10 +59,7 @@ pub(super) async fn run(
     let keeper = CertKeeper {
         tls,
         http,
-        managers: {
-            let managers = id.managers.clone();
-            Box::new(move || managers.clone())
-        },
+        managers: Box::new(move || managers.get()),
         running_role: Role::Worker,
     };
     let promoted = spawn_keeper(&mut tasks, keeper, &shutdown);
@@ -66,4 +70,34 @@ pub(super) async fn run(
         to,
         managers: Vec::new(),
     }))
+}
+
+/// Saves the manager list into the node's identity whenever the agent hears a new one, so a
+/// restarted worker starts from the managers of now, not those it joined through.
+async fn remember_managers(
+    data_dir: std::path::PathBuf,
+    managers: Managers,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut changes = managers.subscribe();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            changed = changes.changed() => if changed.is_err() {
+                shutdown.cancelled().await;
+                return Ok(());
+            },
+        }
+        let urls = changes.borrow_and_update().clone();
+        match crate::identity::load(&data_dir) {
+            Ok(Some(mut id)) if id.managers != urls => {
+                id.managers = urls;
+                if let Err(e) = crate::identity::save(&data_dir, &id) {
+                    tracing::warn!(error = %e, "cannot save the manager list");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the node identity"),
+        }
+    }
 }

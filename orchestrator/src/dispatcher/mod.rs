@@ -179,14 +179,17 @@ impl Dispatcher {
     }
 
     pub fn heartbeat(&self, req: &HeartbeatRequest) -> Result<HeartbeatResponse, DispatchError> {
+        // Read the store before taking the sessions lock, never while holding it.
+        let answer = HeartbeatResponse {
+            heartbeat_period_ms: self.heartbeat_period().as_millis() as u64,
+            managers: crate::raft::manager_urls(&self.store),
+        };
         let mut sessions = self.sessions();
         match sessions.get_mut(&req.node_id) {
             Some(s) if s.id == req.session_id => {
                 s.last_seen = Instant::now();
                 crate::telemetry::heartbeat();
-                Ok(HeartbeatResponse {
-                    heartbeat_period_ms: self.heartbeat_period().as_millis() as u64,
-                })
+                Ok(answer)
             }
             _ => Err(DispatchError::UnknownSession(req.node_id.clone())),
         }
