@@ -42,7 +42,7 @@ mod tests {
     #[test]
     fn only_a_new_non_empty_list_replaces_the_known_one() {
         let m = Managers::new(vec!["https://a".into()]);
-        let mut rx = m.subscribe();
+        let rx = m.subscribe();
         assert!(!m.set(Vec::new()));
         assert!(!m.set(vec!["https://a".into()]));
         assert!(!rx.has_changed().unwrap());
