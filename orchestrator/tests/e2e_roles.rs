@@ -159,6 +159,13 @@ async fn demotions_that_lose_quorum_are_refused_and_managers_are_removed_only_wh
         401,
         "a removed node's certificate opens nothing"
     );
+    // Nor on either manager for what each answers itself, leader or follower.
+    for m in [&m1, &m2] {
+        for path in ["/v1/openapi.json", "/v1/events", "/metrics"] {
+            let r = as_m3.get(format!("{}{path}", https(m))).send().await?;
+            assert_eq!(r.status().as_u16(), 401, "{path} on {}", m.hostname);
+        }
+    }
     // The two managers left still commit writes.
     m1.create_service(spec("after", IMAGE_1, 0)).await?;
     Ok(())

@@ -93,7 +93,9 @@ pub async fn tls(State(st): State<AppState>, mut req: Request, next: Next) -> Re
                 role: Role::Manager,
             },
             Some(original),
-        ) if in_cluster(&st, id, Role::Manager).ok() == Some(Role::Manager) => original,
+        ) if in_cluster(&st, id, Role::Manager, req.uri().path()).ok() == Some(Role::Manager) => {
+            original
+        }
         _ => direct,
     };
     req.headers_mut().remove(CALLER_HEADER);
@@ -180,13 +182,15 @@ fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError>
         (Access::RaftPeer, _) => Err(ApiError::forbidden(
             "only manager certificates may call raft endpoints",
         )),
-        (Access::Node, Caller::Node { id, role }) => in_cluster(st, id, *role).map(|_| ()),
+        (Access::Node, Caller::Node { id, role }) => in_cluster(st, id, *role, path).map(|_| ()),
         (Access::Node, _) => Err(ApiError::forbidden(
             "only node certificates may call the dispatcher",
         )),
         (Access::Authenticated | Access::Control, Caller::Client { .. }) => Ok(()),
-        (Access::Authenticated, Caller::Node { id, role }) => in_cluster(st, id, *role).map(|_| ()),
-        (Access::Control, Caller::Node { id, role }) => match in_cluster(st, id, *role)? {
+        (Access::Authenticated, Caller::Node { id, role }) => {
+            in_cluster(st, id, *role, path).map(|_| ())
+        }
+        (Access::Control, Caller::Node { id, role }) => match in_cluster(st, id, *role, path)? {
             Role::Manager => Ok(()),
             Role::Worker => Err(ApiError::forbidden(format!(
                 "node {id} is a worker: worker certificates may not call the control API ({path})"
@@ -198,11 +202,12 @@ fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError>
 
 /// The role node `id` may act with: the lesser of its certificate's and the store's (a
 /// promoted or demoted node has its new role only with a renewed certificate, and keeps the
-/// old one only until the store changes). Only the leader's store is authoritative: a
-/// follower relays the request and the leader decides.
-fn in_cluster(st: &AppState, id: &NodeId, cert_role: Role) -> Result<Role, ApiError> {
+/// old one only until the store changes). The leader decides for what it answers: a follower
+/// relays those requests and checks only what it answers itself (`path` served locally),
+/// against its own copy of the store.
+fn in_cluster(st: &AppState, id: &NodeId, cert_role: Role, path: &str) -> Result<Role, ApiError> {
     let leader = st.raft.metrics().borrow().current_leader == Some(st.raft_id);
-    if !leader {
+    if !leader && !super::forward::served_locally(path) {
         return Ok(cert_role);
     }
     let store_role = st.store.read().nodes.get(id).map(|n| n.role);

@@ -19,14 +19,17 @@ const FORWARDED: &str = "x-shoal-forwarded";
 /// Largest request body relayed (specs are small).
 const MAX_BODY: usize = 8 << 20;
 
-pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path.starts_with("/v1/raft/")
+/// Whether a manager answers `path` itself, leader or not.
+pub fn served_locally(path: &str) -> bool {
+    path.starts_with("/v1/raft/")
         || matches!(
             path,
             "/v1/version" | "/v1/openapi.json" | "/metrics" | "/v1/events"
         )
-    {
+}
+
+pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if served_locally(req.uri().path()) {
         return next.run(req).await;
     }
     if crate::raft::leads_with_quorum(&st.raft, st.raft_id, &st.contacts) {
