@@ -1,11 +1,14 @@
-//! Leadership: starts the leader-only components (cluster bootstrap, dispatcher, controllers)
-//! when this manager becomes leader and has applied everything committed before it, and stops
-//! them the moment it is no longer leader, or no longer hears from a majority of managers
-//! (so that its agents move to managers that can still commit their reports).
+//! Leadership: starts the leader-only components (cluster bootstrap, dispatcher, controllers,
+//! the finisher of interrupted demotions) when this manager becomes leader and has applied
+//! everything committed before it, and stops them the moment it is no longer leader, or no
+//! longer hears from a majority of managers (so that its agents move to managers that can
+//! still commit their reports).
 
 use crate::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler};
 use crate::dispatcher::Dispatcher;
 use crate::pki::RootCa;
+use crate::raft::demoted::Finisher;
+use crate::raft::membership::MembershipLock;
 use crate::raft::{PeerContacts, Raft, RaftId, Writer, leads_with_quorum};
 use crate::store::{Action, Store};
 use shoal_api::{Cluster, ClusterSpec, JoinTokens, Meta, NodeId, random_id};
@@ -23,6 +26,8 @@ pub struct Leadership {
     pub contacts: PeerContacts,
     /// The CA this manager created with a new cluster, until the cluster object holds it.
     pub bootstrap_ca: Option<RootCa>,
+    /// Shared with the API's membership changes.
+    pub membership_lock: MembershipLock,
 }
 
 /// How often a leader checks that it still hears from a majority.
@@ -71,6 +76,13 @@ impl Leadership {
         let local_node = self.local_node.clone();
         let dispatcher_tx = self.dispatcher.clone();
         let bootstrap_ca = self.bootstrap_ca.clone();
+        let finisher = Finisher {
+            raft: self.raft.clone(),
+            raft_id: self.raft_id,
+            store: self.store.clone(),
+            contacts: self.contacts.clone(),
+            lock: self.membership_lock.clone(),
+        };
         async move {
             // Controllers must plan on everything committed so far, never on a stale prefix.
             loop {
@@ -104,6 +116,7 @@ impl Leadership {
                 writer.clone(),
                 token.clone(),
             ));
+            tokio::spawn(finisher.run(token.clone()));
             tokio::spawn(drive(reaper::controller(), store, writer, token));
         }
     }

@@ -16,4 +16,4 @@ mod task_factory;
 pub use driver::{Controller, Plan, WholeState, drive};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -7,6 +7,7 @@ use crate::http::{AppState, EventHistory, local_router, tls_router};
 use crate::identity::Identity;
 use crate::leader::Leadership;
 use crate::pki::{CertKeeper, NodeTls, load_bootstrap_ca};
+use crate::raft::membership::MembershipLock;
 use crate::raft::{self, Member, Writer};
 use crate::store::Store;
 use anyhow::Context;
@@ -71,6 +72,7 @@ pub(super) async fn run(
         tracing::warn!("forced a new one-manager cluster from this manager's state");
     }
     let (dispatcher_tx, dispatcher_rx) = watch::channel(None);
+    let membership_lock = MembershipLock::default();
     let state = AppState {
         store: store.clone(),
         writer: writer.clone(),
@@ -78,7 +80,7 @@ pub(super) async fn run(
         raft_id: id.raft_id,
         dispatcher: dispatcher_rx,
         http: http.clone(),
-        membership_lock: Default::default(),
+        membership_lock: membership_lock.clone(),
         contacts: contacts.clone(),
         shutdown: shutdown.clone(),
         history: EventHistory::start(&store, shutdown.clone()),
@@ -110,6 +112,7 @@ pub(super) async fn run(
         dispatcher: dispatcher_tx,
         contacts: contacts.clone(),
         bootstrap_ca: load_bootstrap_ca(&config.data_dir),
+        membership_lock,
     };
     let stop = shutdown.clone();
     tasks.spawn(async move {

@@ -6,6 +6,7 @@ use super::authz::Caller;
 use super::error::ApiError;
 use super::json::Body;
 use crate::raft::Member;
+use crate::raft::membership::change_membership;
 use crate::store::Action;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -106,10 +107,11 @@ async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), 
         .add_learner(raft_id, member, true)
         .await
         .map_err(|e| ApiError::unavailable(format!("cannot add the manager to raft: {e}")))?;
-    super::membership::change_membership(st, "add the manager to", || {
+    change_membership(&st.raft, "add the manager to", || {
         ChangeMembers::AddVoterIds(BTreeSet::from([raft_id]))
     })
     .await
+    .map_err(|e| ApiError::unavailable(e.to_string()))
 }
 
 fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {

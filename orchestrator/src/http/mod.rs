@@ -12,7 +12,6 @@ mod events;
 mod forward;
 mod join;
 mod json;
-mod membership;
 mod metrics_route;
 mod node_roles;
 mod nodes;
@@ -49,7 +48,7 @@ pub struct AppState {
     /// For relaying requests to the leader (this node's certificate).
     pub http: shoal_agent::HttpClients,
     /// Serializes Raft membership changes made through this manager.
-    pub membership_lock: Arc<tokio::sync::Mutex<()>>,
+    pub membership_lock: crate::raft::membership::MembershipLock,
     /// Which peers answered Raft RPCs lately (meaningful on the leader).
     pub contacts: crate::raft::PeerContacts,
     /// Cancelled when this manager stops: endless streams end, so the servers can drain.

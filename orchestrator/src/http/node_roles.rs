@@ -6,6 +6,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::nodes::{find, with_manager_status};
+use crate::raft::membership::{change_membership, quorum_without};
 use crate::store::Action;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -78,28 +79,21 @@ fn check_quorum_without(
     if !voters.contains(&raft_id) {
         return Ok(Some((raft_id, false)));
     }
-    let left: Vec<u64> = voters.into_iter().filter(|v| *v != raft_id).collect();
-    if left.is_empty() {
-        return Err(ApiError::bad_request(format!(
+    let reachable = |v: u64| v == st.raft_id || st.contacts.is_reachable(v);
+    match quorum_without(&voters, raft_id, reachable) {
+        Ok(()) => Ok(Some((raft_id, true))),
+        Err(s) if s.left == 0 => Err(ApiError::bad_request(format!(
             "node {host} is the last manager: a cluster needs at least one"
-        )));
+        ))),
+        Err(s) => Err(ApiError::bad_request(format!(
+            "demoting {host} would lose quorum: {} managers would remain, {} of them reachable, and {} are needed; bring the unreachable managers back first",
+            s.left, s.reachable, s.quorum
+        ))),
     }
-    let reachable = left
-        .iter()
-        .filter(|v| **v == st.raft_id || st.contacts.is_reachable(**v))
-        .count();
-    let quorum = left.len() / 2 + 1;
-    if reachable < quorum {
-        return Err(ApiError::bad_request(format!(
-            "demoting {host} would lose quorum: {} managers would remain, {reachable} of them reachable, and {quorum} are needed; bring the unreachable managers back first",
-            left.len()
-        )));
-    }
-    Ok(Some((raft_id, true)))
 }
 
 async fn remove_from_raft(st: &AppState, raft_id: u64, voter: bool) -> Result<(), ApiError> {
-    super::membership::change_membership(st, "remove the manager from", || {
+    change_membership(&st.raft, "remove the manager from", || {
         let ids = BTreeSet::from([raft_id]);
         if voter {
             ChangeMembers::RemoveVoters(ids)
@@ -108,4 +102,5 @@ async fn remove_from_raft(st: &AppState, raft_id: u64, voter: bool) -> Result<()
         }
     })
     .await
+    .map_err(|e| ApiError::unavailable(e.to_string()))
 }

@@ -5,7 +5,9 @@
 #![allow(clippy::result_large_err)]
 
 mod db;
+pub mod demoted;
 mod log_store;
+pub mod membership;
 mod network;
 mod recover;
 pub mod snapshot;
