@@ -1,6 +1,7 @@
 //! The agent's session with a manager: register, heartbeat at the period the manager asks
-//! for, follow the assignment stream, and serve log subscriptions (`log_relay`). Any failure ends the session; the agent then
-//! registers again, trying the managers it knows in turn. Containers keep running meanwhile.
+//! for, follow the assignment stream, and serve log subscriptions (`log_relay`). Any failure
+//! ends the session; the agent then registers again, trying the managers it knows in turn.
+//! Containers keep running meanwhile.
 
 use crate::executor::Executor;
 use crate::worker::Worker;
@@ -56,7 +57,7 @@ pub async fn run(config: AgentConfig, executor: Arc<dyn Executor>, shutdown: Can
     let mut backoff = Duration::from_millis(100);
     let mut attempt = 0usize;
     while !shutdown.is_cancelled() {
-        // The managers the agent knows, refreshed at each registration.
+        // The managers the agent knows, refreshed at each registration and heartbeat.
         let managers = config.managers.get();
         let manager = managers[attempt % managers.len()].clone();
         attempt += 1;
