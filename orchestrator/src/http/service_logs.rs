@@ -20,8 +20,8 @@ use axum::response::IntoResponse;
 use futures::Stream;
 use serde::Deserialize;
 use shoal_api::logs::{LogBatch, LogLine, LogMessage, LogOptions};
-use shoal_api::{NodeId, ServiceId, TaskId, TaskState};
-use std::collections::{HashMap, HashSet, VecDeque};
+use shoal_api::{Node, NodeId, ServiceId, TaskId, TaskState};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -139,8 +139,12 @@ fn group_by_node<'a>(
 }
 
 fn node_name(store: &Store, node: &NodeId) -> String {
-    let state = store.read();
-    match state.nodes.get(node) {
+    label(&store.read().nodes, node)
+}
+
+/// A node's hostname, or its id when it has none.
+fn label(nodes: &BTreeMap<NodeId, Node>, node: &NodeId) -> String {
+    match nodes.get(node) {
         Some(n) if !n.description.hostname.is_empty() => n.description.hostname.clone(),
         _ => node.to_string(),
     }
@@ -207,10 +211,7 @@ impl Relay {
             *seen = Instant::now();
         }
         let state = self.store.read();
-        let node_label = match state.nodes.get(&node) {
-            Some(n) if !n.description.hostname.is_empty() => n.description.hostname.clone(),
-            _ => node.to_string(),
-        };
+        let node_label = label(&state.nodes, &node);
         for p in batch.problems {
             self.pending
                 .push_back(notice(format!("node {node_label}: {p}")));
