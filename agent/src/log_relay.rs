@@ -150,13 +150,16 @@ async fn serve(
     });
     let (tx, mut rx) = mpsc::channel::<Item>(BATCH_LINES * 2);
     let mut started: HashSet<TaskId> = HashSet::new();
+    // One listing of the node's containers per batch of tasks, not one per task.
     let start = |ids: Vec<TaskId>,
+                 containers: HashMap<TaskId, String>,
                  options: &Arc<LogOptions>,
                  tx: &mpsc::Sender<Item>,
                  started: &mut HashSet<TaskId>| {
         for id in ids {
             if started.insert(id.clone()) {
-                let reader = read_task(executor.clone(), id, options.clone(), tx.clone());
+                let known = containers.get(&id).cloned();
+                let reader = read_task(executor.clone(), id, known, options.clone(), tx.clone());
                 let cancel = cancel.clone();
                 tokio::spawn(async move {
                     tokio::select! {
@@ -167,7 +170,8 @@ async fn serve(
             }
         }
     };
-    start(sub.task_ids, &options, &tx, &mut started);
+    let containers = containers_by_task(&*executor, &tx).await;
+    start(sub.task_ids, containers, &options, &tx, &mut started);
     // While following, more tasks may come, so the channel must stay open.
     let feeder = options.follow.then_some(tx);
     loop {
@@ -175,7 +179,8 @@ async fn serve(
             _ = cancel.cancelled() => return,
             Some(ids) = more.recv(), if feeder.is_some() => {
                 if let Some(tx) = &feeder {
-                    start(ids, &later, tx, &mut started);
+                    let containers = containers_by_task(&*executor, tx).await;
+                    start(ids, containers, &later, tx, &mut started);
                 }
                 continue;
             }
@@ -230,32 +235,48 @@ async fn post(p: &Publisher, batch: &LogBatch) -> Result<bool, String> {
     Ok(!answer.closed)
 }
 
-/// Reads one task's container output into `tx`. A task with no container yet is looked for
-/// again while following, and skipped otherwise.
+/// This node's containers by task; a failure to list them is reported as a problem.
+async fn containers_by_task(
+    executor: &dyn Executor,
+    tx: &mpsc::Sender<Item>,
+) -> HashMap<TaskId, String> {
+    match executor.list().await {
+        Ok(list) => list
+            .into_iter()
+            .map(|c| (c.task_id, c.container_id))
+            .collect(),
+        Err(e) => {
+            let _ = tx
+                .send(Item::Problem(format!("cannot list containers: {e}")))
+                .await;
+            HashMap::new()
+        }
+    }
+}
+
+/// Reads one task's container output into `tx`. A task whose container was not `known` yet
+/// is looked for again while following, and skipped otherwise.
 async fn read_task(
     executor: Arc<dyn Executor>,
     task: TaskId,
+    known: Option<String>,
     options: Arc<LogOptions>,
     tx: mpsc::Sender<Item>,
 ) {
-    let container = loop {
-        match executor.list().await {
-            Ok(list) => {
-                if let Some(c) = list.into_iter().find(|c| c.task_id == task) {
-                    break c.container_id;
+    let container = match known {
+        Some(c) => c,
+        None if !options.follow => return,
+        None => loop {
+            tokio::time::sleep(LOOK_AGAIN).await;
+            match executor.list().await {
+                Ok(list) => {
+                    if let Some(c) = list.into_iter().find(|c| c.task_id == task) {
+                        break c.container_id;
+                    }
                 }
-                if !options.follow {
-                    return;
-                }
+                Err(e) => tracing::debug!(error = %e, "cannot list containers"),
             }
-            Err(e) => {
-                let _ = tx
-                    .send(Item::Problem(format!("cannot list containers: {e}")))
-                    .await;
-                return;
-            }
-        }
-        tokio::time::sleep(LOOK_AGAIN).await;
+        },
     };
     tracing::debug!(%task, container, "reading a task's output");
     let mut output = executor.logs(&container, &options);
