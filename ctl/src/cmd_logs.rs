@@ -1,23 +1,24 @@
-//! `shoalctl service logs SERVICE [-f] [--tail N] [--since D] [-t]`: prints the output of a
-//! service's containers from every node, relayed by the managers (`GET
+//! `shoalctl service logs SERVICE|TASK [-f] [--tail N] [--since D] [-t]`: prints the output
+//! of a service's containers (or one task's) from every node, relayed by the managers (`GET
 //! /v1/services/{id}/logs`), each line prefixed with its task and node (`web.2@node-3 | ...`).
 //! Lines a container wrote to stderr go to stderr. Notices (a node whose output is missing)
 //! go to stderr too. `-o json` prints the server's lines as they come. With `--follow` it runs
 //! until Ctrl-C, which ends it quietly with status 0.
 
 use crate::Ctx;
+use crate::client::{is_not_found, typed};
 use crate::kv::parse_since;
 use crate::line_stream::{Ended, follow, write_line};
 use crate::output::Format;
 use anyhow::{Result, bail};
 use clap::Args;
-use shoal_api::Timestamp;
 use shoal_api::logs::{LogMessage, LogStream};
+use shoal_api::{Task, Timestamp};
 
 #[derive(Args, Debug)]
 pub struct LogsArgs {
-    /// Service name, id or unique id prefix
-    #[arg(value_name = "SERVICE")]
+    /// Service name, id or unique id prefix; or a task id (prefix) for that task alone
+    #[arg(value_name = "SERVICE|TASK")]
     pub service: String,
     /// Keep printing new output, also from tasks started later, until Ctrl-C
     #[arg(short, long)]
@@ -55,11 +56,15 @@ impl LogsArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<()> {
-    let query = args.query(Timestamp::now())?;
+    let mut query = args.query(Timestamp::now())?;
+    let (service, task) = target(ctx, &args.service).await?;
+    if let Some(task) = task {
+        query.push(("task", task));
+    }
     let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut response = ctx
         .client
-        .open_stream(&["services", &args.service, "logs"], &query)
+        .open_stream(&["services", &service, "logs"], &query)
         .await?;
     let ended = follow(&mut response, "log stream", |raw| {
         let (to_stderr, text) = render(raw, ctx.format, args.timestamps);
@@ -70,6 +75,24 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<()> {
         bail!("shoald closed the log stream (did the manager stop?)");
     }
     Ok(())
+}
+
+/// The service to ask, and the task when `reference` names a task rather than a service.
+async fn target(ctx: &Ctx, reference: &str) -> Result<(String, Option<String>)> {
+    match ctx.client.get(&["services", reference], &[]).await {
+        Ok(_) => Ok((reference.to_string(), None)),
+        Err(e) if is_not_found(&e) => match ctx.client.get(&["tasks", reference], &[]).await {
+            Ok(raw) => {
+                let task: Task = typed(&raw)?;
+                Ok((task.service_id.to_string(), Some(task.id.to_string())))
+            }
+            Err(t) if is_not_found(&t) => {
+                bail!("no service or task {reference:?}: see shoalctl service ls")
+            }
+            Err(t) => Err(t),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// What to print for one received line, and whether it goes to stderr.

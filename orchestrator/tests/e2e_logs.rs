@@ -90,6 +90,19 @@ async fn logs_come_from_every_node_named_by_task_and_node() -> Result<()> {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "");
 
+    // One task alone, named by a prefix of its id.
+    let tasks = manager.tasks("chatty", false).await?;
+    let one = &tasks[0];
+    let slot = one["slot"].as_u64().expect("a slot");
+    let prefix = &one["id"].as_str().expect("an id")[..8];
+    let out = manager.shoalctl(&["service", "logs", prefix]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.lines().count() >= 3, "{stdout}");
+    for line in stdout.lines() {
+        assert!(line.starts_with(&format!("chatty.{slot}@")), "{line}");
+    }
+
     // Bad input is refused by name, on the CLI and on the API.
     let out = manager.shoalctl(&["service", "logs", "chatty", "--tail", "-2"]);
     assert!(!out.status.success());
@@ -108,11 +121,18 @@ async fn logs_come_from_every_node_named_by_task_and_node() -> Result<()> {
     let out = manager.shoalctl(&["service", "logs", "nosuch"]);
     assert!(!out.status.success());
     assert!(
-        text(&out.stderr).contains("not found"),
+        text(&out.stderr).contains("no service or task \"nosuch\""),
         "{}",
         text(&out.stderr)
     );
     let client = manager.client().expect("the manager's client");
+    let r = client
+        .get(manager.url("/v1/services/chatty/logs?task=nosuch"))
+        .send()
+        .await?;
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await?;
+    assert_eq!(body["error"]["field"], "task", "{body}");
     for (query, field) in [
         ("tail=x", "tail"),
         ("since=-1", "since"),

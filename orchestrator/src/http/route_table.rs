@@ -245,6 +245,11 @@ pub fn all() -> Vec<Route> {
                 "integer",
                 "Only lines written at or after this Unix time, in seconds",
             ),
+            (
+                "task",
+                "string",
+                "Only this task of the service (id or unique id prefix)",
+            ),
         ])
         .gives(200, Text("application/x-ndjson")),
         get("/v1/tasks", "tasks", "List tasks", tasks::list)

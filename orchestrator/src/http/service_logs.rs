@@ -1,5 +1,5 @@
-//! `GET /v1/services/{id}/logs?follow=&tail=&since=`: the output of a service's containers
-//! from every node, as newline-delimited [`LogMessage`]s. The leader opens a subscription
+//! `GET /v1/services/{id}/logs?follow=&tail=&since=&task=`: the output of a service's
+//! containers (or of one of its tasks) from every node, as newline-delimited [`LogMessage`]s. The leader opens a subscription
 //! with its log broker on each node that holds tasks of the service and relays what the
 //! agents send, naming each line's task and node (`web.2@node-3`). Followers forward the
 //! request to the leader like any other.
@@ -12,6 +12,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::json::{Query, ndjson};
+use super::resolve::resolve;
 use super::services::find;
 use crate::dispatcher::{Dispatcher, Subscription};
 use crate::store::Store;
@@ -20,7 +21,7 @@ use axum::response::IntoResponse;
 use futures::Stream;
 use serde::Deserialize;
 use shoal_api::logs::{LogBatch, LogLine, LogMessage, LogOptions};
-use shoal_api::{Node, NodeId, ServiceId, TaskId, TaskState};
+use shoal_api::{Node, NodeId, Service, ServiceId, TaskId, TaskState};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,8 @@ pub struct LogsQuery {
     follow: Option<String>,
     tail: Option<String>,
     since: Option<String>,
+    /// Only this task of the service (id or unique id prefix).
+    task: Option<String>,
 }
 
 impl LogsQuery {
@@ -88,8 +91,15 @@ pub async fn stream(
 ) -> Result<impl IntoResponse, ApiError> {
     let options = q.options()?;
     let service = find(&st, &r)?;
+    let only = match &q.task {
+        Some(t) => Some(task_of(&st.store, &service, t)?),
+        None => None,
+    };
     let d = st.dispatcher()?;
-    let placed = placed_tasks(&st.store, &service.id);
+    let mut placed = placed_tasks(&st.store, &service.id);
+    if let Some(only) = &only {
+        placed.retain(|(_, t)| t == only);
+    }
     let mut asked: HashMap<NodeId, Vec<TaskId>> = HashMap::new();
     let mut pending = VecDeque::new();
     for (node, tasks) in group_by_node(placed.iter()) {
@@ -105,6 +115,7 @@ pub async fn stream(
     }
     let relay = Relay {
         follow: options.follow,
+        only_task: only.is_some(),
         asked_tasks: placed.into_iter().map(|(_, t)| t).collect(),
         waiting: asked.keys().map(|n| (n.clone(), Instant::now())).collect(),
         sub: d.logs().open(options, asked),
@@ -116,6 +127,25 @@ pub async fn stream(
         shutdown: st.shutdown.clone(),
     };
     Ok(ndjson(relay.into_stream()))
+}
+
+/// The task of `service` that `r` names (id or unique id prefix).
+fn task_of(store: &Store, service: &Service, r: &str) -> Result<TaskId, ApiError> {
+    let state = store.read();
+    let tasks: Vec<&shoal_api::Task> = state.tasks_of_service(&service.id).collect();
+    let task = resolve(
+        "task",
+        r,
+        tasks.iter().copied(),
+        |t| t.id.as_str(),
+        |t| t.id.as_str(),
+    )
+    .map_err(|e| ApiError {
+        field: Some("task".into()),
+        message: format!("{} of service {}", e.message, service.spec.name),
+        ..e
+    })?;
+    Ok(task.id.clone())
 }
 
 /// The service's tasks that have a node and may have a container there.
@@ -160,6 +190,8 @@ struct Relay {
     store: Store,
     service: ServiceId,
     follow: bool,
+    /// Only one task was asked for: a followed service's new tasks are not added.
+    only_task: bool,
     /// Every task already asked of some node.
     asked_tasks: HashSet<TaskId>,
     /// Nodes that have not sent all they have, and when each was last heard from.
@@ -259,7 +291,7 @@ impl Relay {
             self.d.logs().drop_node(&self.sub.id, &node);
             self.waiting.remove(&node);
         }
-        if self.follow {
+        if self.follow && !self.only_task {
             self.ask_for_new_tasks();
         }
     }
