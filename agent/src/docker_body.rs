@@ -110,20 +110,25 @@ mod tests {
     use super::*;
     use shoal_api::{Meta, ServiceId, TaskId, TaskState, TaskStatus, TaskTemplate};
 
-    #[test]
-    fn every_container_field_reaches_docker() {
-        let mut t = Task {
+    /// An assigned task of service `web` in `slot`, with a default template.
+    fn task(slot: u64) -> Task {
+        Task {
             id: TaskId("t1".into()),
             meta: Meta::default(),
             service_id: ServiceId("s1".into()),
             service_name: "web".into(),
-            slot: 2,
+            slot,
             node_id: None,
             spec: TaskTemplate::default(),
             desired_state: TaskState::Running,
             status: TaskStatus::new(TaskState::Assigned, ""),
             restarts: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn every_container_field_reaches_docker() {
+        let mut t = task(2);
         let plain = container_body(&t, &NodeId::from("n1"), None);
         assert_eq!(
             (plain.user, plain.hostname, plain.stop_signal),
@@ -159,18 +164,7 @@ mod tests {
 
     #[test]
     fn limits_and_the_memory_reservation_reach_the_host_config() {
-        let mut t = Task {
-            id: TaskId("t1".into()),
-            meta: Meta::default(),
-            service_id: ServiceId("s1".into()),
-            service_name: "web".into(),
-            slot: 1,
-            node_id: None,
-            spec: TaskTemplate::default(),
-            desired_state: TaskState::Running,
-            status: TaskStatus::new(TaskState::Assigned, ""),
-            restarts: Vec::new(),
-        };
+        let mut t = task(1);
         let r = &mut t.spec.resources;
         r.limits.cpus = 0.5;
         r.limits.memory = 64 << 20;
@@ -187,18 +181,7 @@ mod tests {
 
     #[test]
     fn health_check_and_published_ports_reach_docker() {
-        let mut t = Task {
-            id: TaskId("t1".into()),
-            meta: Meta::default(),
-            service_id: ServiceId("s1".into()),
-            service_name: "web".into(),
-            slot: 1,
-            node_id: None,
-            spec: TaskTemplate::default(),
-            desired_state: TaskState::Running,
-            status: TaskStatus::new(TaskState::Assigned, ""),
-            restarts: Vec::new(),
-        };
+        let mut t = task(1);
         let c = &mut t.spec.container;
         c.healthcheck = Some(HealthCheck {
             test: HealthCheck::shell("wget -q localhost"),
