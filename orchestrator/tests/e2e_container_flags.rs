@@ -6,20 +6,11 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
-
-fn inspect(container: &str) -> Value {
-    let out = std::process::Command::new("docker")
-        .args(["inspect", container])
-        .output()
-        .expect("docker inspect");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("inspect json");
-    v[0].clone()
-}
 
 #[tokio::test]
 async fn user_workdir_hostname_mounts_and_stop_signal_reach_docker() -> anyhow::Result<()> {
@@ -71,7 +62,7 @@ async fn user_workdir_hostname_mounts_and_stop_signal_reach_docker() -> anyhow::
             .find(|t| t["status"]["state"] == "running")
     })
     .await?;
-    let c = inspect(task["status"]["container_id"].as_str().unwrap());
+    let c = docker_inspect(task["status"]["container_id"].as_str().unwrap());
     assert_eq!(c["Config"]["User"], "1000:1000");
     assert_eq!(c["Config"]["WorkingDir"], "/work");
     assert_eq!(c["Config"]["Hostname"], "box-1");

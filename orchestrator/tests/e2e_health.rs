@@ -31,14 +31,6 @@ fn checked_spec(name: &str, replicas: u64, before: &str, health_cmd: &str) -> Va
     s
 }
 
-fn inspect(container: &str) -> Value {
-    let out = std::process::Command::new("docker")
-        .args(["inspect", container])
-        .output()
-        .expect("docker inspect");
-    serde_json::from_slice::<Value>(&out.stdout).expect("inspect json")[0].clone()
-}
-
 fn ok(out: &std::process::Output) -> String {
     assert!(
         out.status.success(),
@@ -70,7 +62,7 @@ async fn a_checked_task_runs_only_once_its_first_probe_passes() -> anyhow::Resul
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(inspect(&container)["State"]["Running"], true);
+    assert_eq!(docker_inspect(&container)["State"]["Running"], true);
 
     let running = eventually("running", WAIT, || async {
         let tasks = node.tasks("hy", false).await.ok()?;
@@ -84,7 +76,7 @@ async fn a_checked_task_runs_only_once_its_first_probe_passes() -> anyhow::Resul
         "the same task, not a replacement"
     );
     // Running is said only once Docker has seen a probe pass.
-    let c = inspect(&container);
+    let c = docker_inspect(&container);
     assert_eq!(c["State"]["Health"]["Status"], "healthy", "{c}");
     assert_eq!(running["status"]["message"], "started (healthy)");
     // The check reached Docker as given.
@@ -111,7 +103,7 @@ async fn an_unhealthy_task_fails_with_the_probe_output_and_is_replaced() -> anyh
     assert!(failed["status"]["started_at"].is_null(), "it never ran");
     let container = failed["status"]["container_id"].as_str().unwrap();
     assert_eq!(
-        inspect(container)["State"]["Running"],
+        docker_inspect(container)["State"]["Running"],
         false,
         "the unhealthy container is stopped"
     );

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -72,14 +72,6 @@ async fn wait_for(
         },
     )
     .await
-}
-
-fn docker_inspect(container: &str) -> Value {
-    let out = std::process::Command::new("docker")
-        .args(["inspect", container])
-        .output()
-        .expect("docker inspect");
-    serde_json::from_slice::<Value>(&out.stdout).expect("inspect json")[0].clone()
 }
 
 #[tokio::test]

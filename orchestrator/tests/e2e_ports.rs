@@ -42,14 +42,6 @@ fn http_get(addr: &str) -> Option<String> {
     out.split("\r\n\r\n").nth(1).map(str::to_string)
 }
 
-fn inspect(container: &str) -> Value {
-    let out = std::process::Command::new("docker")
-        .args(["inspect", container])
-        .output()
-        .expect("docker inspect");
-    serde_json::from_slice::<Value>(&out.stdout).expect("inspect json")[0].clone()
-}
-
 #[tokio::test]
 async fn publish_binds_the_host_port_to_the_container() -> anyhow::Result<()> {
     let node = Shoald::start("publish").await?;
@@ -83,7 +75,7 @@ async fn publish_binds_the_host_port_to_the_container() -> anyhow::Result<()> {
             .find(|t| t["status"]["state"] == "running")
     })
     .await?;
-    let c = inspect(task["status"]["container_id"].as_str().unwrap());
+    let c = docker_inspect(task["status"]["container_id"].as_str().unwrap());
     assert_eq!(
         c["HostConfig"]["PortBindings"]["8000/tcp"][0]["HostPort"],
         port.to_string(),

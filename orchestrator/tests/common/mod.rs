@@ -427,6 +427,15 @@ impl Drop for Shoald {
     }
 }
 
+/// `docker inspect CONTAINER`, the first (only) object.
+pub fn docker_inspect(container: &str) -> Value {
+    let out = Command::new("docker")
+        .args(["inspect", container])
+        .output()
+        .expect("docker inspect");
+    serde_json::from_slice::<Value>(&out.stdout).expect("inspect json")[0].clone()
+}
+
 pub fn docker_ps(filter: &str) -> Vec<(String, String, String, bool)> {
     let out = Command::new("docker")
         .args([
