@@ -7,7 +7,6 @@ pub mod docker;
 mod docker_body;
 mod docker_health;
 pub mod executor;
-pub mod http_client;
 mod labels;
 mod log_relay;
 mod managers;
@@ -20,8 +19,8 @@ pub mod sim;
 mod worker;
 
 pub use executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
-pub use http_client::HttpClients;
 pub use managers::Managers;
+use shoal_client::HttpClients;
 
 use shoal_api::NodeId;
 use std::sync::Arc;

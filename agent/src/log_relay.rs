@@ -69,7 +69,7 @@ async fn follow(
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    let mut body = crate::http_client::refused_message(resp)
+    let mut body = shoal_client::node_http::refused_message(resp)
         .await?
         .bytes_stream();
     let mut buf: Vec<u8> = Vec::new();
@@ -227,7 +227,7 @@ async fn post(p: &Publisher, batch: &LogBatch) -> Result<bool, String> {
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    let answer: LogBatchResponse = crate::http_client::refused_message(resp)
+    let answer: LogBatchResponse = shoal_client::node_http::refused_message(resp)
         .await?
         .json()
         .await

@@ -36,7 +36,7 @@ enum SessionError {
 
 /// A response, or the manager's own words when it refused (`{"error":{"message"}}`).
 async fn refused(resp: reqwest::Response) -> Result<reqwest::Response, SessionError> {
-    crate::http_client::refused_message(resp)
+    shoal_client::node_http::refused_message(resp)
         .await
         .map_err(SessionError::Refused)
 }

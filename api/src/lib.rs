@@ -7,6 +7,8 @@ pub mod container;
 pub mod dispatch;
 pub mod duration;
 pub mod events;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod health;
 pub mod ids;
 pub mod logs;
@@ -21,7 +23,6 @@ pub mod rollout;
 pub mod service;
 pub mod size;
 pub mod task;
-pub mod tls;
 pub mod validate;
 
 pub use cluster::*;
@@ -37,4 +38,3 @@ pub use restart::*;
 pub use rollout::*;
 pub use service::*;
 pub use task::*;
-pub mod paths;

@@ -70,18 +70,16 @@ impl Drop for Manager {
 
 /// An HTTPS client with the first manager's certificate, once it has one.
 async fn client_of(tls_dir: &std::path::Path) -> anyhow::Result<reqwest::Client> {
-    shoal_api::tls::install_default_provider();
+    shoal_client::tls::install_default_provider();
     let deadline = Instant::now() + Duration::from_secs(20);
     let bundle = loop {
-        match shoal_api::tls::Bundle::load(tls_dir) {
+        match shoal_client::tls::Bundle::load(tls_dir) {
             Ok(b) => break b,
             Err(e) if Instant::now() > deadline => return Err(e.into()),
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     };
-    Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(shoal_api::tls::client_config(&bundle)?)
-        .build()?)
+    Ok(shoal_client::node_http::build(&bundle)?)
 }
 
 async fn get(http: &reqwest::Client, url: &str) -> anyhow::Result<Value> {

@@ -4,12 +4,14 @@
 //! task's `updated_at`, stamped before the Raft commit) to the stream delivering it is taken
 //! for each of `samples` scale-ups.
 
-use crate::client::Api;
 use anyhow::{Context, bail};
 use futures::StreamExt;
+use reqwest::Method;
 use serde_json::{Value, json};
-use shoal_api::Timestamp;
 use shoal_api::dispatch::{Assignments, RegisterResponse};
+use shoal_api::{ServiceMode, Timestamp};
+use shoal_client::Client;
+use shoal_client::write::modify_service;
 use std::time::Duration;
 
 pub struct Latency {
@@ -18,30 +20,33 @@ pub struct Latency {
     pub samples: usize,
 }
 
-async fn set_availability(api: &Api, node: &Value, availability: &str) -> anyhow::Result<()> {
+async fn set_availability(api: &Client, node: &Value, availability: &str) -> anyhow::Result<()> {
     let mut spec = node["spec"].clone();
     spec["availability"] = availability.into();
     let id = node["id"].as_str().unwrap_or_default();
-    api.post(
+    api.send_json(
+        Method::POST,
         &format!("/v1/nodes/{id}"),
-        json!({"version": node["version"], "spec": spec}),
+        Some(&json!({"version": node["version"], "spec": spec})),
     )
     .await?;
     Ok(())
 }
 
-pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Latency> {
+pub async fn run(api: &Client, image: &str, samples: usize) -> anyhow::Result<Latency> {
     // The hollow node joins like any worker, then registers as its agent would.
-    let token = api.get("/v1/cluster").await?["join_tokens"]["worker"].clone();
+    let token =
+        api.send_json(Method::GET, "/v1/cluster", None).await?["join_tokens"]["worker"].clone();
     let hostname = format!("hollow{}", std::process::id());
     let key = rcgen::KeyPair::generate()?;
     let csr = rcgen::CertificateParams::default()
         .serialize_request(&key)?
         .pem()?;
     let joined = api
-        .post(
+        .send_json(
+            Method::POST,
             "/v1/join",
-            json!({"token": token, "hostname": hostname, "csr": csr}),
+            Some(&json!({"token": token, "hostname": hostname, "csr": csr})),
         )
         .await?;
     let hollow = joined["node_id"]
@@ -49,17 +54,18 @@ pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Laten
         .context("join gave no node id")?
         .to_string();
     let reg: RegisterResponse = serde_json::from_value(
-        api.post(
-            "/v1/dispatcher/register",
-            json!({"node_id": hollow, "description": {"hostname": hostname, "cpus": 1, "memory_bytes": 1, "engine_version": "hollow"}}),
-        )
+        api.send_json(Method::POST, "/v1/dispatcher/register", Some(&json!({"node_id": hollow, "description": {"hostname": hostname, "cpus": 1, "memory_bytes": 1, "engine_version": "hollow"}})))
         .await?,
     )?;
-    let url = format!(
-        "{}/v1/dispatcher/assignments?node_id={hollow}&session_id={}",
-        api.base, reg.session_id
+    let path = format!(
+        "/v1/dispatcher/assignments?node_id={hollow}&session_id={}",
+        reg.session_id
     );
-    let resp = api.http.get(url).send().await?.error_for_status()?;
+    let resp = api
+        .raw(Method::GET, &path)
+        .send()
+        .await?
+        .error_for_status()?;
     let mut stream = resp.bytes_stream();
     let mut buf = Vec::new();
     let mut next_message = async move || -> anyhow::Result<(Assignments, Timestamp)> {
@@ -79,7 +85,7 @@ pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Laten
     };
     next_message().await?; // the initial (empty) full set
 
-    let nodes = api.get("/v1/nodes").await?;
+    let nodes = api.send_json(Method::GET, "/v1/nodes", None).await?;
     let others: Vec<Value> = nodes
         .as_array()
         .cloned()
@@ -91,15 +97,14 @@ pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Laten
         set_availability(api, n, "pause").await?;
     }
     let name = format!("latency{}", std::process::id());
-    api.post(
-        "/v1/services",
-        json!({"name": name, "task": {"container": {"image": image}}, "mode": {"replicated": {"replicas": 0}}}),
-    )
+    api.send_json(Method::POST, "/v1/services", Some(&json!({"name": name, "task": {"container": {"image": image}}, "mode": {"replicated": {"replicas": 0}}})))
     .await?;
     let mut lat = Vec::new();
     for i in 1..=samples {
-        api.update(&name, |s| s["mode"]["replicated"]["replicas"] = json!(i))
-            .await?;
+        modify_service(api, &name, |s| {
+            s.mode = ServiceMode::Replicated { replicas: i as u64 }
+        })
+        .await?;
         loop {
             let (msg, at) = next_message().await?;
             if let Some(t) = msg.tasks.iter().find(|t| t.slot == i as u64) {
@@ -108,16 +113,20 @@ pub async fn run(api: &Api, image: &str, samples: usize) -> anyhow::Result<Laten
             }
         }
     }
-    api.delete(&format!("/v1/services/{name}")).await?;
+    api.send_json(Method::DELETE, &format!("/v1/services/{name}"), None)
+        .await?;
     // The hollow node takes no more work; its tasks stay behind, never reported stopped.
-    let me = api.get(&format!("/v1/nodes/{hollow}")).await?;
+    let me = api
+        .send_json(Method::GET, &format!("/v1/nodes/{hollow}"), None)
+        .await?;
     set_availability(api, &me, "pause").await?;
     for n in &others {
         let fresh = api
-            .get(&format!(
-                "/v1/nodes/{}",
-                n["id"].as_str().unwrap_or_default()
-            ))
+            .send_json(
+                Method::GET,
+                &format!("/v1/nodes/{}", n["id"].as_str().unwrap_or_default()),
+                None,
+            )
             .await?;
         set_availability(api, &fresh, "active").await?;
     }

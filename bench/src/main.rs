@@ -3,7 +3,6 @@
 //! done straight through bollard, then prints both beside Docker Swarm's reference figures.
 //! `bench/run.sh` starts a fresh node and runs this.
 
-mod client;
 mod latency;
 mod raw;
 mod shoal;
@@ -48,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
         "shoal-bench: N={} image={} -> {}",
         args.replicas, args.image, args.image2
     );
-    let api = client::Api::new(&args.host)?;
+    let api = shoal_client::Client::new(shoal_client::Endpoint::parse(&args.host)?, None)?;
     let latency = latency::run(&api, &args.image, 20).await?;
     println!(
         "assignment latency (scheduler proposal -> agent stream, {} samples): median {} ms, max {} ms (target: well under 100 ms)",

@@ -5,13 +5,11 @@
 //! heartbeat periods (the down detection) plus a container start.
 
 #[allow(dead_code)] // the node-death bench uses part of the shared client
-#[path = "client.rs"]
-mod client;
-
 use anyhow::{Context, bail};
 use clap::Parser;
-use client::Api;
+use reqwest::Method;
 use serde_json::{Value, json};
+use shoal_client::{Client, Endpoint};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,9 +68,9 @@ fn node_of<'a>(nodes: &'a Value, host: &str) -> Option<&'a Value> {
 }
 
 /// Running tasks of `service` and how many of them are on `node`.
-async fn running(api: &Api, service: &str, node: &str) -> Option<(usize, usize)> {
+async fn running(api: &Client, service: &str, node: &str) -> Option<(usize, usize)> {
     let tasks = api
-        .get(&format!("/v1/tasks?service={service}"))
+        .send_json(Method::GET, &format!("/v1/tasks?service={service}"), None)
         .await
         .ok()?;
     let run: Vec<&Value> = tasks
@@ -120,16 +118,16 @@ async fn run(args: &Args, dir: &Path, exe: &Path, children: &mut Vec<Child>) -> 
         "nd-manager",
         &[],
     )?);
-    shoal_api::tls::install_default_provider();
+    shoal_client::tls::install_default_provider();
     let socket = format!("unix://{}", manager_data.join("control.sock").display());
     let api = until("the manager", Duration::from_secs(30), async || {
-        let api = Api::new(&socket).ok()?;
-        let nodes = api.get("/v1/nodes").await.ok()?;
+        let api = Client::new(Endpoint::parse(&socket).ok()?, None).ok()?;
+        let nodes = api.send_json(Method::GET, "/v1/nodes", None).await.ok()?;
         node_of(&nodes, "nd-manager").filter(|n| n["status"]["state"] == "ready")?;
         Some(api)
     })
     .await?;
-    let cluster = api.get("/v1/cluster").await?;
+    let cluster = api.send_json(Method::GET, "/v1/cluster", None).await?;
     let heartbeat = cluster["spec"]["heartbeat_period_secs"]
         .as_u64()
         .unwrap_or(5);
@@ -150,17 +148,14 @@ async fn run(args: &Args, dir: &Path, exe: &Path, children: &mut Vec<Child>) -> 
         let port = args.base_port + trial as u16;
         let mut worker = spawn(exe, &dir.join(&name), port, &name, &join)?;
         let worker_id = until("the worker", Duration::from_secs(30), async || {
-            let nodes = api.get("/v1/nodes").await.ok()?;
+            let nodes = api.send_json(Method::GET, "/v1/nodes", None).await.ok()?;
             let n = node_of(&nodes, &name)?;
             (n["status"]["state"] == "ready").then(|| n["id"].as_str().unwrap_or("").to_string())
         })
         .await?;
         let service = format!("nodedeath{trial}");
-        api.post(
-            "/v1/services",
-            json!({"name": service, "task": {"container": {"image": args.image, "stop_grace_period": "2s"}},
-                   "mode": {"replicated": {"replicas": args.replicas}}}),
-        )
+        api.send_json(Method::POST, "/v1/services", Some(&json!({"name": service, "task": {"container": {"image": args.image, "stop_grace_period": "2s"}},
+                   "mode": {"replicated": {"replicas": args.replicas}}})))
         .await?;
         let on_worker = until("the service to run", Duration::from_secs(60), async || {
             let (all, on) = running(&api, &service, &worker_id).await?;
@@ -175,7 +170,7 @@ async fn run(args: &Args, dir: &Path, exe: &Path, children: &mut Vec<Child>) -> 
             "the node to be down",
             Duration::from_secs(120),
             async || {
-                let nodes = api.get("/v1/nodes").await.ok()?;
+                let nodes = api.send_json(Method::GET, "/v1/nodes", None).await.ok()?;
                 (node_of(&nodes, &name)?["status"]["state"] == "down").then(|| killed.elapsed())
             },
         )
@@ -197,9 +192,14 @@ async fn run(args: &Args, dir: &Path, exe: &Path, children: &mut Vec<Child>) -> 
         );
         detect.push(down);
         moved.push(all);
-        api.delete(&format!("/v1/services/{service}")).await?;
-        api.delete(&format!("/v1/nodes/{worker_id}?force=true"))
+        api.send_json(Method::DELETE, &format!("/v1/services/{service}"), None)
             .await?;
+        api.send_json(
+            Method::DELETE,
+            &format!("/v1/nodes/{worker_id}?force=true"),
+            None,
+        )
+        .await?;
     }
     detect.sort();
     moved.sort();

@@ -59,6 +59,29 @@ async fn bad_requests_are_refused_with_the_field_named() -> anyhow::Result<()> {
         .await?;
     assert_eq!(s, 200);
 
+    // A service keeps its kind, whoever asks: the server refuses what shoalctl would.
+    let svc = node.get("/v1/services/dup").await?;
+    for mode in [json!({"global": {}}), json!({"replicated_job": {"max_concurrent": 1}})] {
+        let mut global = spec("dup", IMAGE_2, 0);
+        global["mode"] = mode;
+        let body = json!({"version": svc["version"], "spec": global}).to_string();
+        let (s, b) = node
+            .call(Method::POST, "/v1/services/dup", Some(body))
+            .await?;
+        assert_eq!(s, 400, "{b}");
+        assert_eq!(b["error"]["field"], "spec.mode", "{b}");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("dup is a replicated service and cannot become "),
+            "{b}"
+        );
+    }
+    let kept = node.get("/v1/services/dup").await?;
+    assert_eq!(kept["version"], svc["version"]);
+    assert!(kept["spec"]["mode"]["replicated"].is_object(), "{kept}");
+
     let (s, b) = node.call(Method::GET, "/v1/services/nosuch", None).await?;
     assert_eq!(s, 404);
     assert_eq!(b["error"]["code"], "not_found");

@@ -51,7 +51,7 @@ async fn requests_without_a_valid_certificate_get_nothing() -> Result<()> {
         .await?
         .text()
         .await?;
-    let digest = shoal_api::tls::ca_digest_pem(&ca)?;
+    let digest = shoal_client::tls::ca_digest_pem(&ca)?;
     let token = manager.join_token("worker").await?;
     assert!(token.starts_with(&format!("SWMTKN-1-{digest}-")), "{token}");
 

@@ -1,5 +1,7 @@
 //! Spec validation shared by the CLI (early, friendly errors) and the server (the gate before
-//! anything is stored). Each error names the field that is wrong.
+//! anything is stored): [`validate_service_spec`] for a spec on its own,
+//! [`validate_service_update`] for a spec replacing a stored one. Each error names the field
+//! that is wrong.
 
 mod container;
 mod health;
@@ -166,6 +168,31 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
     Ok(())
 }
 
+/// The rules for replacing a stored service's spec `old` with `new`: `new` must be valid on
+/// its own, and the service keeps its kind (SwarmKit's rule). A replicated service or job
+/// cannot become global, nor the reverse, and a job cannot become a long-running service, nor
+/// the reverse: their tasks are tracked differently (slots or nodes, runs or restarts). The
+/// server checks this on every update, whichever client sent it.
+pub fn validate_service_update(
+    old: &ServiceSpec,
+    new: &ServiceSpec,
+) -> Result<(), ValidationError> {
+    validate_service_spec(new)?;
+    if old.mode.is_global() != new.mode.is_global() || old.mode.is_job() != new.mode.is_job() {
+        return Err(err(
+            "spec.mode",
+            format!(
+                "{name} is a {from} service and cannot become {to}: delete it first \
+                 (shoalctl service rm {name})",
+                name = old.name,
+                from = old.mode.name(),
+                to = new.mode.name(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +259,40 @@ mod tests {
         let json = r#"{"name":"a","task":{"container":{"image":"x","imagez":"y"}}}"#;
         let e = serde_json::from_str::<ServiceSpec>(json).unwrap_err();
         assert!(e.to_string().contains("imagez"), "{e}");
+    }
+
+    #[test]
+    fn an_update_keeps_the_kind_of_the_service() {
+        let old = spec("web", "x");
+        let mut new = spec("web", "y");
+        new.mode = ServiceMode::Replicated { replicas: 5 };
+        assert_eq!(validate_service_update(&old, &new), Ok(()));
+        for mode in [
+            ServiceMode::Global {},
+            ServiceMode::GlobalJob {},
+            ServiceMode::ReplicatedJob {
+                max_concurrent: 1,
+                total_completions: None,
+            },
+        ] {
+            new.mode = mode;
+            let e = validate_service_update(&old, &new).unwrap_err();
+            assert_eq!(e.field, "spec.mode");
+            assert!(
+                e.message
+                    .starts_with("web is a replicated service and cannot become "),
+                "{e}"
+            );
+        }
+        let mut global = spec("agent", "x");
+        global.mode = ServiceMode::Global {};
+        let mut invalid = global.clone();
+        invalid.task.container.image.clear();
+        assert_eq!(
+            validate_service_update(&global, &invalid)
+                .unwrap_err()
+                .field,
+            "spec.task.container.image"
+        );
     }
 }

@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let data_dir = args
         .data_dir
-        .unwrap_or_else(shoal_api::paths::default_data_dir);
+        .unwrap_or_else(shoal_client::paths::default_data_dir);
     let hostname = match args.hostname {
         Some(h) => h,
         None => std::fs::read_to_string("/etc/hostname")

@@ -5,7 +5,7 @@ use super::{Config, join};
 use crate::identity::{self, Identity};
 use crate::pki::{self, NodeTls, RootCa};
 use anyhow::Context;
-use shoal_api::tls::Bundle;
+use shoal_client::tls::Bundle;
 
 /// Saves the certificate before the identity: a node.json always has its certificate, and a
 /// crash before node.json is written leaves a data dir that starts over cleanly.

@@ -69,7 +69,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    shoal_api::tls::install_default_provider();
+    shoal_client::tls::install_default_provider();
     // Count from the start: events before the first scrape are not lost.
     crate::telemetry::handle();
     std::fs::create_dir_all(&config.data_dir)

@@ -6,7 +6,7 @@ use super::Site;
 use crate::pki::{NodeTls, server_config};
 use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
-use shoal_agent::HttpClients;
+use shoal_client::HttpClients;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,7 +32,7 @@ pub(super) fn serve(
     data_dir: &Path,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<PathBuf> {
-    let socket_path = shoal_api::paths::control_socket(data_dir);
+    let socket_path = shoal_client::paths::control_socket(data_dir);
     let _ = std::fs::remove_file(&socket_path);
     let unix = UnixListener::bind(&socket_path)
         .with_context(|| format!("cannot bind {}", socket_path.display()))?;

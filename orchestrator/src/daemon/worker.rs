@@ -7,8 +7,9 @@ use super::{Config, Site, Switch, role_change, run_until_first_ends, spawn_keepe
 use crate::identity::Identity;
 use crate::pki::{CertKeeper, NodeTls};
 use anyhow::Context;
-use shoal_agent::{AgentConfig, HttpClients, Managers};
+use shoal_agent::{AgentConfig, Managers};
 use shoal_api::Role;
+use shoal_client::HttpClients;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 

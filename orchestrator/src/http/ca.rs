@@ -11,8 +11,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use shoal_api::rest::{ClientBundleRequest, NodeCertStatus, RenewRequest, RenewResponse};
-use shoal_api::tls::Bundle;
 use shoal_api::{NodeId, Role};
+use shoal_client::tls::Bundle;
 use std::time::Duration;
 
 /// `GET /v1/ca`: the CA certificate as PEM.

@@ -66,7 +66,7 @@ pub async fn to_leader(State(st): State<AppState>, req: Request, next: Next) -> 
 }
 
 async fn relay(
-    http: &shoal_agent::HttpClients,
+    http: &shoal_client::HttpClients,
     addr: &str,
     req: Request,
 ) -> Result<Response, ApiError> {

@@ -46,7 +46,7 @@ pub struct AppState {
     /// The dispatcher while this manager leads.
     pub dispatcher: watch::Receiver<Option<Arc<Dispatcher>>>,
     /// For relaying requests to the leader (this node's certificate).
-    pub http: shoal_agent::HttpClients,
+    pub http: shoal_client::HttpClients,
     /// Serializes Raft membership changes made through this manager.
     pub membership_lock: crate::raft::membership::MembershipLock,
     /// Which peers answered Raft RPCs lately (meaningful on the leader).

@@ -317,7 +317,7 @@ pub fn all() -> Vec<Route> {
             ca::client_bundle,
         )
         .takes(Internal("shoal_api::rest::ClientBundleRequest"))
-        .gives(200, Internal("shoal_api::tls::Bundle")),
+        .gives(200, Internal("shoal_client::tls::Bundle")),
         post(
             "/v1/join",
             "join",

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use shoal_api::rest::ServiceUpdate;
-use shoal_api::validate::validate_service_spec;
+use shoal_api::validate::{validate_service_spec, validate_service_update};
 use shoal_api::{Meta, Service, ServiceId, ServiceSpec};
 
 pub(super) fn find(state: &AppState, r: &str) -> Result<Service, ApiError> {
@@ -63,8 +63,11 @@ pub async fn update(
     Path(r): Path<String>,
     Body(req): Body<ServiceUpdate>,
 ) -> Result<Json<Service>, ApiError> {
+    // A bad spec is named even when the service does not exist; then the rules for replacing
+    // the stored spec (its kind stays), whichever client sent it.
     validate_service_spec(&req.spec)?;
     let current = find(&st, &r)?;
+    validate_service_update(&current.spec, &req.spec)?;
     st.writer
         .write(vec![Action::UpdateServiceSpec {
             id: current.id.clone(),

@@ -8,7 +8,7 @@ use rcgen::{
 };
 use serde::{Deserialize, Serialize};
 use shoal_api::Role;
-use shoal_api::tls::{self, Bundle};
+use shoal_client::tls::{self, Bundle};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -170,7 +170,7 @@ mod tests {
         let who = CertIdentity::parse(&der(&b.cert_pem)).unwrap();
         assert_eq!((who.name.as_str(), who.role), ("ops", CertRole::Client));
         assert_eq!(b.ca_pem, ca.cert_pem);
-        assert!(shoal_api::tls::client_config(&b).is_ok());
+        assert!(shoal_client::tls::client_config(&b).is_ok());
     }
 
     #[test]

@@ -7,10 +7,10 @@
 use super::{CertIdentity, CertRole, NodeTls, new_key_and_csr, not_after};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use shoal_agent::HttpClients;
 use shoal_api::Role;
 use shoal_api::rest::{NodeCertStatus, RenewRequest, RenewResponse};
-use shoal_api::tls::Bundle;
+use shoal_client::HttpClients;
+use shoal_client::tls::Bundle;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
@@ -39,7 +39,7 @@ enum KeeperError {
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]
-    Tls(#[from] shoal_api::tls::TlsError),
+    Tls(#[from] shoal_client::tls::TlsError),
     #[error("{0}")]
     Csr(#[from] super::CaError),
 }
@@ -124,7 +124,7 @@ impl CertKeeper {
 }
 
 async fn ok(resp: reqwest::Response) -> Result<reqwest::Response, KeeperError> {
-    shoal_agent::http_client::refused_message(resp)
+    shoal_client::node_http::refused_message(resp)
         .await
         .map_err(KeeperError::Refused)
 }

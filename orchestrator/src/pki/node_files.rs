@@ -4,7 +4,7 @@
 //! keeps the CA key it created (`tls/ca-key.pem`) until the cluster object holds it.
 
 use super::RootCa;
-use shoal_api::tls::{Bundle, TlsError};
+use shoal_client::tls::{Bundle, TlsError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -23,7 +23,7 @@ impl NodeTls {
     /// The node's certificate, or `None` when the data dir has none yet.
     pub fn load(data_dir: &Path) -> Result<Option<NodeTls>, TlsError> {
         let dir = tls_dir(data_dir);
-        if !dir.join(shoal_api::tls::CERT_FILE).exists() {
+        if !dir.join(shoal_client::tls::CERT_FILE).exists() {
             return Ok(None);
         }
         let bundle = Bundle::load(&dir)?;

@@ -3,7 +3,7 @@
 
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use shoal_api::tls;
+use shoal_client::tls;
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 

@@ -5,7 +5,7 @@
 
 use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
-use shoal_api::tls::{self, Bundle, TlsError};
+use shoal_client::tls::{self, Bundle, TlsError};
 use std::sync::Arc;
 
 pub fn server_config(bundle: &Bundle) -> Result<Arc<ServerConfig>, TlsError> {

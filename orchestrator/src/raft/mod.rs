@@ -86,7 +86,7 @@ pub async fn start(
     raft_id: RaftId,
     store: Store,
     contacts: PeerContacts,
-    http: shoal_agent::HttpClients,
+    http: shoal_client::HttpClients,
 ) -> anyhow::Result<Raft> {
     let path = data_dir.join("raft.redb");
     let db = Arc::new(tokio::task::spawn_blocking(move || Db::open(&path)).await??);

@@ -1,11 +1,15 @@
 //! Harness for end-to-end tests: real `shoald` processes (each with its own data dir and
-//! port) against the real Docker engine, driven through the REST API, the `shoalctl` binary
-//! and the `docker` CLI. Containers are told apart by their `shoal.node.id` label.
+//! port) against the real Docker engine, driven through the REST API (with `shoal-client`,
+//! the client `shoalctl` uses), the `shoalctl` binary and the `docker` CLI. Containers are
+//! told apart by their `shoal.node.id` label.
 
 #![allow(dead_code)]
 
 use anyhow::{Context, Result, bail};
+use reqwest::Method;
 use serde_json::{Value, json};
+use shoal_client::tls::Bundle;
+use shoal_client::{Endpoint, node_http};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -52,6 +56,8 @@ pub struct Shoald {
     child: Option<Child>,
     /// An HTTPS client with the certificate in `api_tls`, once that exists.
     http: std::sync::OnceLock<reqwest::Client>,
+    /// The REST client on this node's API with that certificate.
+    api: std::sync::OnceLock<shoal_client::Client>,
     /// The bundle API calls are made with: the node's own (a manager's certificate), or for a
     /// worker its manager's.
     api_tls: PathBuf,
@@ -159,6 +165,7 @@ impl Shoald {
             hostname: format!("{name}-{}", std::process::id()),
             child: None,
             http: Default::default(),
+            api: Default::default(),
             api_tls,
             node_id: String::new(),
             args,
@@ -219,20 +226,25 @@ impl Shoald {
         Some(self.http.get_or_init(|| client).clone())
     }
 
-    fn http(&self) -> Result<reqwest::Client> {
-        self.client()
-            .with_context(|| format!("no client bundle in {} yet", self.api_tls.display()))
+    /// The REST client on this node's API.
+    pub fn api(&self) -> Result<shoal_client::Client> {
+        if let Some(c) = self.api.get() {
+            return Ok(c.clone());
+        }
+        let client = api_client(self.port, &self.api_tls).with_context(|| {
+            format!("no usable client bundle in {} yet", self.api_tls.display())
+        })?;
+        Ok(self.api.get_or_init(|| client).clone())
     }
 
     /// Waits until the API answers and this node's agent has registered.
     pub async fn wait_ready(&mut self) -> Result<()> {
         let hostname = self.hostname.clone();
-        let nodes_url = format!("https://127.0.0.1:{}/v1/nodes", self.api_port);
         // Generous: on a loaded 2-core machine a joining manager has been seen to need more
         // than 20 s; the log says why when it does not make it.
         let ready = eventually("shoald to be ready", Duration::from_secs(60), || async {
-            let r = self.client()?.get(&nodes_url).send().await.ok()?;
-            let nodes: Value = r.json().await.ok()?;
+            let api = api_client(self.api_port, &self.api_tls).ok()?;
+            let nodes = api.send_json(Method::GET, "/v1/nodes", None).await.ok()?;
             let me = nodes
                 .as_array()?
                 .iter()
@@ -257,9 +269,7 @@ impl Shoald {
     }
 
     pub async fn get(&self, path: &str) -> Result<Value> {
-        let r = self.http()?.get(self.url(path)).send().await?;
-        let status = r.status();
-        let body: Value = r.json().await?;
+        let (status, body) = self.api()?.call(Method::GET, path, None).await?;
         if !status.is_success() {
             bail!("GET {path}: {status}: {body}");
         }
@@ -269,32 +279,17 @@ impl Shoald {
     /// Sends a request and returns the status code and JSON body (`null` when empty).
     pub async fn call(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Option<String>,
     ) -> Result<(u16, Value)> {
-        let mut req = self.http()?.request(method, self.url(path));
-        if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
-        }
-        let r = req.send().await?;
-        let status = r.status().as_u16();
-        let text = r.text().await?;
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text)?
-        };
-        Ok((status, value))
+        let (status, value) = self.api()?.call(method, path, body).await?;
+        Ok((status.as_u16(), value))
     }
 
     pub async fn create_service(&self, spec: Value) -> Result<Value> {
         let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/services",
-                Some(spec.to_string()),
-            )
+            .call(Method::POST, "/v1/services", Some(spec.to_string()))
             .await?;
         if status != 201 {
             bail!("create service: {status}: {body}");
@@ -314,7 +309,7 @@ impl Shoald {
         let body = json!({ "version": svc["version"], "spec": spec });
         let (status, resp) = self
             .call(
-                reqwest::Method::POST,
+                Method::POST,
                 &format!("/v1/services/{name}"),
                 Some(body.to_string()),
             )
@@ -473,22 +468,27 @@ pub fn https(node: &Shoald) -> String {
     format!("https://127.0.0.1:{}", node.port)
 }
 
-/// An HTTPS client presenting the bundle in `dir` (`ca.pem`, `cert.pem`, `key.pem`).
+/// The REST client on the API at `port`, presenting the bundle in `dir`.
+fn api_client(port: u16, dir: &Path) -> Result<shoal_client::Client> {
+    let endpoint = Endpoint::parse(&format!("https://127.0.0.1:{port}"))?;
+    Ok(shoal_client::Client::with_agent(
+        endpoint,
+        Some(dir),
+        "shoal-e2e",
+    )?)
+}
+
+/// An HTTPS client presenting the bundle in `dir` (`ca.pem`, `cert.pem`, `key.pem`), for
+/// probes below the REST client (other nodes' ports, statuses, headers).
 pub fn tls_client(dir: &Path) -> Result<reqwest::Client> {
-    shoal_api::tls::install_default_provider();
-    let bundle = shoal_api::tls::Bundle::load(dir)?;
-    Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(shoal_api::tls::client_config(&bundle)?)
-        .build()?)
+    shoal_client::tls::install_default_provider();
+    Ok(node_http::build(&Bundle::load(dir)?)?)
 }
 
 /// An HTTPS client that presents no certificate but trusts the cluster CA in `dir`.
 pub fn anonymous_client(dir: &Path) -> Result<reqwest::Client> {
-    shoal_api::tls::install_default_provider();
-    let bundle = shoal_api::tls::Bundle::load(dir)?;
-    Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(shoal_api::tls::anonymous_client_config(&bundle.ca_pem)?)
-        .build()?)
+    shoal_client::tls::install_default_provider();
+    Ok(node_http::build_anonymous(&Bundle::load(dir)?.ca_pem)?)
 }
 
 /// Polls `check` until it yields a value or `timeout` passes.

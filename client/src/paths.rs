@@ -1,6 +1,5 @@
 //! Where a node keeps its data by default. `shoald` and `shoalctl` share this rule so that
-//! `shoalctl` finds the local control socket without flags. (The one corner of this crate
-//! that looks at the environment.)
+//! `shoalctl` finds the local control socket without flags.
 
 use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;

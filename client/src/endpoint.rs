@@ -1,11 +1,19 @@
 //! Where shoald's control API is: parsing `-H/--host` (or `SHOAL_HOST`) into a unix socket path
 //! or an `https://` base URL, with the default data dir's control socket when none is given.
 
-use anyhow::{Result, bail};
+use crate::paths::default_data_dir;
 use reqwest::Url;
-use shoal_api::paths::default_data_dir;
 use std::fmt;
 use std::path::PathBuf;
+use thiserror::Error;
+
+/// A `-H`/`SHOAL_HOST` value that names no control API.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("invalid host {host:?}: {why}")]
+pub struct InvalidHost {
+    pub host: String,
+    pub why: String,
+}
 
 /// The address of a manager's control API.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,40 +26,43 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// The endpoint named by `-H`/`SHOAL_HOST`, or the local control socket when absent.
-    pub fn from_flag(host: Option<&str>) -> Result<Endpoint> {
+    pub fn from_flag(host: Option<&str>) -> Result<Endpoint, InvalidHost> {
         match host.map(str::trim).filter(|h| !h.is_empty()) {
             Some(h) => Endpoint::parse(h),
-            None => Ok(Endpoint::Unix(shoal_api::paths::control_socket(
+            None => Ok(Endpoint::Unix(crate::paths::control_socket(
                 &default_data_dir(),
             ))),
         }
     }
 
-    pub fn parse(host: &str) -> Result<Endpoint> {
+    pub fn parse(host: &str) -> Result<Endpoint, InvalidHost> {
         const HINT: &str = "use unix:///path/to/control.sock or https://host:port";
         if let Some(path) = host.strip_prefix("unix://") {
             if path.is_empty() {
-                bail!("invalid host {host:?}: the socket path is missing ({HINT})");
+                return Err(invalid(
+                    host,
+                    format!("the socket path is missing ({HINT})"),
+                ));
             }
             return Ok(Endpoint::Unix(PathBuf::from(path)));
         }
         if host.starts_with("http://") {
-            bail!(
-                "invalid host {host:?}: managers serve TCP only over TLS: use https://host:port with a client bundle (--tls-dir)"
-            );
+            return Err(invalid(host, "managers serve TCP only over TLS: use https://host:port with a client bundle (--tls-dir)".into()));
         }
         if host.starts_with("https://") {
-            let url =
-                Url::parse(host).map_err(|e| anyhow::anyhow!("invalid host {host:?}: {e}"))?;
+            let url = Url::parse(host).map_err(|e| invalid(host, e.to_string()))?;
             if url.host_str().is_none_or(str::is_empty) {
-                bail!("invalid host {host:?}: the host name is missing ({HINT})");
+                return Err(invalid(host, format!("the host name is missing ({HINT})")));
             }
             if url.query().is_some() || url.fragment().is_some() {
-                bail!("invalid host {host:?}: a query or fragment is not allowed ({HINT})");
+                return Err(invalid(
+                    host,
+                    format!("a query or fragment is not allowed ({HINT})"),
+                ));
             }
             return Ok(Endpoint::Https(url));
         }
-        bail!("invalid host {host:?}: {HINT}")
+        Err(invalid(host, HINT.into()))
     }
 
     /// The URL requests are built on: the server itself, or a placeholder host for a socket
@@ -61,6 +72,13 @@ impl Endpoint {
             Endpoint::Unix(_) => Url::parse("http://localhost/").expect("static URL"),
             Endpoint::Https(url) => url.clone(),
         }
+    }
+}
+
+fn invalid(host: &str, why: String) -> InvalidHost {
+    InvalidHost {
+        host: host.to_string(),
+        why,
     }
 }
 

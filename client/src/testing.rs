@@ -1,9 +1,10 @@
-//! A tiny fake shoald for unit tests: an HTTP/1.1 responder on a temporary unix socket that
-//! answers each request from a closure and records what it was sent. It lets the client,
-//! the update-with-retry loop and the progress loop be tested without a real server.
+//! A tiny fake shoald for unit tests (here and, with the `testing` feature, in other crates):
+//! an HTTP/1.1 responder on a temporary unix socket that answers each request from a closure
+//! and records what it was sent. It lets the client, the update-with-retry loop and the
+//! progress loop be tested without a real server.
 
-use crate::client::Client;
 use crate::endpoint::Endpoint;
+use crate::rest::Client;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

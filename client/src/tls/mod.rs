@@ -1,6 +1,6 @@
 //! TLS shared by shoald, its agent and shoalctl: the names certificates carry, the CA digest
-//! that join tokens pin, client bundles on disk (`ca.pem`, `cert.pem`, `key.pem`, as Docker's
-//! `--tlsverify` directories), and rustls client configurations. A client accepts a server
+//! that join tokens pin, certificate bundles on disk ([`bundle`]), and rustls client
+//! configurations. A client accepts a server
 //! only if the cluster CA signed its certificate for the manager role, whatever address it
 //! was dialled at, so managers can move without reissuing certificates.
 
@@ -8,10 +8,13 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+
+mod bundle;
+pub use bundle::Bundle;
 
 /// The DNS name every manager certificate carries; clients verify servers against it.
 pub const MANAGER_NAME: &str = "manager.shoal";
@@ -87,80 +90,7 @@ fn base36(bytes: &[u8]) -> String {
     String::from_utf8(out).expect("ascii digits")
 }
 
-/// A certificate, its key and the CA that signed it, as PEM text.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Bundle {
-    pub ca_pem: String,
-    pub cert_pem: String,
-    pub key_pem: String,
-}
-
-impl Bundle {
-    /// Reads `ca.pem`, `cert.pem` and `key.pem` from `dir`.
-    pub fn load(dir: &Path) -> Result<Bundle, TlsError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|source| TlsError::Read { path, source })
-        };
-        Ok(Bundle {
-            ca_pem: read(CA_FILE)?,
-            cert_pem: read(CERT_FILE)?,
-            key_pem: read(KEY_FILE)?,
-        })
-    }
-
-    /// Writes the bundle into `dir` (created owner-only); each file is replaced atomically
-    /// and fsynced, the key readable by the owner only.
-    pub fn save(&self, dir: &Path) -> Result<(), TlsError> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        let werr = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| TlsError::Write { path, source }
-        };
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(werr(dir))?;
-        for (name, text, mode) in [
-            (CA_FILE, &self.ca_pem, 0o644),
-            (CERT_FILE, &self.cert_pem, 0o644),
-            (KEY_FILE, &self.key_pem, 0o600),
-        ] {
-            let path = dir.join(name);
-            let tmp = dir.join(format!("{name}.tmp"));
-            let write = || -> std::io::Result<()> {
-                use std::io::Write;
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .mode(mode)
-                    .open(&tmp)?;
-                f.write_all(text.as_bytes())?;
-                f.sync_all()?;
-                std::fs::rename(&tmp, &path)?;
-                std::fs::File::open(dir)?.sync_all()
-            };
-            write().map_err(werr(&path))?;
-        }
-        Ok(())
-    }
-
-    /// The certificate chain to present.
-    pub fn chain(&self) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-        certs(&self.cert_pem, "the certificate")
-    }
-
-    pub fn key(&self) -> Result<PrivateKeyDer<'static>, TlsError> {
-        PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|_| TlsError::NoPem {
-            what: "the private key".into(),
-            kind: "private key",
-        })
-    }
-}
-
-fn certs(pem: &str, what: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub(crate) fn certs(pem: &str, what: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes())
         .filter_map(Result::ok)
         .collect();
@@ -341,13 +271,5 @@ mod tests {
     fn base36_of_small_numbers() {
         assert!(base36(&[0, 35]).ends_with("0z"));
         assert!(base36(&[0, 36]).ends_with("10"));
-    }
-
-    #[test]
-    fn missing_bundle_names_the_file() {
-        let e = Bundle::load(Path::new("/nonexistent-shoal-dir"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("/nonexistent-shoal-dir/ca.pem"), "{e}");
     }
 }

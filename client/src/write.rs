@@ -1,13 +1,27 @@
 //! Changing a stored service safely: read it, change the spec, and write it back with the
 //! version that was read. If someone else wrote in between, the server answers 409 and we
-//! start over from a fresh read, so no concurrent change is lost.
+//! start over from a fresh read, so no concurrent change is lost. The change is checked with
+//! the server's own rules first ([`validate_service_update`]), for an early message.
 
-use crate::client::{Client, is_conflict, typed};
-use crate::ordered_json::OrderedJson;
-use anyhow::{Result, bail};
+use crate::json::OrderedJson;
+use crate::rest::{Client, ClientError, typed};
 use shoal_api::rest::ServiceUpdate;
-use shoal_api::validate::validate_service_spec;
+use shoal_api::validate::{ValidationError, validate_service_update};
 use shoal_api::{Service, ServiceSpec};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The changed spec breaks a rule the server would refuse it for.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error(
+        "service {reference} kept changing while we updated it ({conflicts} version conflicts); try again"
+    )]
+    KeptChanging { reference: String, conflicts: usize },
+}
 
 /// Re-reads after a version conflict at most this many times.
 const CONFLICT_RETRIES: usize = 3;
@@ -27,20 +41,13 @@ pub async fn modify_service(
     client: &Client,
     reference: &str,
     change: impl Fn(&mut ServiceSpec),
-) -> Result<Written> {
+) -> Result<Written, WriteError> {
     for _ in 0..=CONFLICT_RETRIES {
         let current_raw = client.get(&["services", reference], &[]).await?;
         let current: Service = typed(&current_raw)?;
         let mut spec = current.spec.clone();
         change(&mut spec);
-        if current.spec.mode.is_global() && spec.mode != current.spec.mode {
-            anyhow::bail!(
-                "{} is a {} service: it runs one task per node, so it has no replica count",
-                current.spec.name,
-                current.spec.mode.name()
-            );
-        }
-        validate_service_spec(&spec)?;
+        validate_service_update(&current.spec, &spec)?;
         if spec == current.spec {
             return Ok(Written {
                 raw: current_raw,
@@ -64,22 +71,22 @@ pub async fn modify_service(
                     changed: true,
                 });
             }
-            Err(e) if is_conflict(&e) => continue,
-            Err(e) => return Err(e),
+            Err(e) if e.is_conflict() => continue,
+            Err(e) => return Err(e.into()),
         }
     }
-    bail!(
-        "service {reference} kept changing while we updated it ({} version conflicts); try again",
-        CONFLICT_RETRIES + 1
-    )
+    Err(WriteError::KeptChanging {
+        reference: reference.to_string(),
+        conflicts: CONFLICT_RETRIES + 1,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::service;
-    use crate::test_server::{FakeServer, Reply};
+    use crate::testing::{FakeServer, Reply};
     use shoal_api::ServiceMode;
+    use shoal_api::fixtures::service;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const CONFLICT: &str = r#"{"error":{"code":"conflict","message":"version 5 is stale"}}"#;

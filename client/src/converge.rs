@@ -1,10 +1,146 @@
-//! Has a service converged? Pure counting over a snapshot of the service and its tasks, for
-//! the progress loop: how many slots run the current spec, what is holding the rollout up,
-//! and whether the rollout of our change is still going, done, paused or rolled back.
+//! Has a service converged? [`follow`] polls a service and its tasks after a change until it
+//! has, or gives up with the latest problem seen; the rest is pure counting over one snapshot:
+//! how many slots run the current spec ([`measure`]), what is holding the rollout up
+//! ([`latest_problem`]), and whether the rollout of our change is still going, done, paused or
+//! rolled back ([`rollout`]). The CLI draws its progress bars from what `follow` sees.
 
+use crate::rest::{Client, ClientError, typed};
 use shoal_api::placement::Constraint;
 use shoal_api::{Node, Service, ServiceMode, Task, TaskState, UpdateState};
 use std::collections::BTreeSet;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::time::Instant;
+
+const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How long the timeout error may spend looking for the latest task error.
+const HISTORY_WAIT: Duration = Duration::from_secs(5);
+
+/// What one poll saw.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    pub service: Service,
+    pub tasks: Vec<Task>,
+    /// The nodes, for a global service (how many should run it, and their names); empty
+    /// for other modes, or when the list failed.
+    pub nodes: Vec<Node>,
+    pub progress: Progress,
+}
+
+/// Why the service did not converge.
+#[derive(Debug, Error)]
+pub enum ConvergeError {
+    /// The rollout will not finish as asked: paused, or our update was rolled back.
+    #[error("{0}")]
+    Failed(String),
+    #[error("service {0} was removed while waiting for it")]
+    Removed(String),
+    #[error("service did not converge within {within}{}", problem.as_ref().map(|p| format!(": {p}")).unwrap_or_default())]
+    TimedOut {
+        within: String,
+        problem: Option<String>,
+    },
+}
+
+/// Waits until the service `posted` (the object our change returned: its version tells our
+/// rollout from earlier ones) converges, polling it and its tasks every 250 ms and handing
+/// each [`Observation`] to `seen`. A failed poll (a manager electing a leader or restarting)
+/// is retried until `timeout`.
+pub async fn follow(
+    client: &Client,
+    posted: &Service,
+    timeout: Duration,
+    mut seen: impl FnMut(&Observation),
+) -> Result<(), ConvergeError> {
+    let id = posted.id.as_str();
+    let name = &posted.spec.name;
+    let deadline = Instant::now() + timeout;
+    let mut problem: Option<String> = None;
+    loop {
+        let answer = tokio::time::timeout_at(deadline, snapshot(client, id)).await;
+        match answer.unwrap_or_else(|_| Err(SnapshotError::Late)) {
+            Ok((service, tasks)) => {
+                let mut progress = measure(&service, &tasks);
+                let nodes = if matches!(service.spec.mode, ServiceMode::Global {}) {
+                    global_nodes(client, deadline).await
+                } else {
+                    Vec::new()
+                };
+                if !nodes.is_empty() {
+                    progress = progress.expecting(global_target(&service, &nodes));
+                }
+                let observed = Observation {
+                    service,
+                    tasks,
+                    nodes,
+                    progress,
+                };
+                seen(&observed);
+                match rollout(&observed.service, posted) {
+                    Rollout::Failed(why) => return Err(ConvergeError::Failed(why)),
+                    Rollout::Settled if progress.converged => return Ok(()),
+                    Rollout::Settled | Rollout::Running => {}
+                }
+                problem = latest_problem(&observed.service, &observed.tasks).or(problem);
+            }
+            Err(SnapshotError::Client(e)) if e.is_not_found() => {
+                return Err(ConvergeError::Removed(name.clone()));
+            }
+            Err(e) => problem = Some(e.to_string()),
+        }
+        if Instant::now() >= deadline {
+            return Err(not_converged(client, posted, timeout, problem).await);
+        }
+        tokio::time::sleep(POLL_EVERY.min(deadline - Instant::now())).await;
+    }
+}
+
+/// Why one poll gave nothing.
+#[derive(Debug, Error)]
+enum SnapshotError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("shoald did not answer in time")]
+    Late,
+}
+
+/// The current service and its current tasks.
+async fn snapshot(client: &Client, id: &str) -> Result<(Service, Vec<Task>), SnapshotError> {
+    let service: Service = typed(&client.get(&["services", id], &[]).await?)?;
+    let tasks: Vec<Task> = typed(&client.get(&["tasks"], &[("service", id)]).await?)?;
+    Ok((service, tasks))
+}
+
+/// The nodes, for a global service: how many should run it, and their names for the bars.
+/// A failed list only costs the early-convergence guard and the hostnames.
+async fn global_nodes(client: &Client, deadline: Instant) -> Vec<Node> {
+    match tokio::time::timeout_at(deadline, client.get(&["nodes"], &[])).await {
+        Ok(Ok(raw)) => typed(&raw).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The timeout error. Failed tasks usually leave the current list once replaced, so look in
+/// the history too for the most recent error.
+async fn not_converged(
+    client: &Client,
+    posted: &Service,
+    timeout: Duration,
+    seen: Option<String>,
+) -> ConvergeError {
+    let id = posted.id.as_str();
+    let history = async {
+        let service: Service = typed(&client.get(&["services", id], &[]).await?)?;
+        let all = [("service", id), ("all", "true")];
+        let tasks: Vec<Task> = typed(&client.get(&["tasks"], &all).await?)?;
+        Ok::<_, ClientError>(latest_problem(&service, &tasks))
+    };
+    let answer = tokio::time::timeout(HISTORY_WAIT, history).await;
+    ConvergeError::TimedOut {
+        within: shoal_api::duration::format(timeout),
+        problem: answer.ok().and_then(Result::ok).flatten().or(seen),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -193,7 +329,7 @@ pub fn rollout(service: &Service, posted: &Service) -> Rollout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{node, service, task};
+    use shoal_api::fixtures::{node, service, task};
     use shoal_api::{Availability, NodeState, Role};
 
     #[test]

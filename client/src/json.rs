@@ -3,7 +3,6 @@
 //! `serde_json::Value` would without its `preserve_order` feature (which would change
 //! `serde_json` for the whole workspace).
 
-use anyhow::Result;
 use serde::de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -35,12 +34,12 @@ impl OrderedJson {
         OrderedJson::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
-    pub fn pretty(&self) -> Result<String> {
-        Ok(serde_json::to_string_pretty(self)?)
+    pub fn pretty(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(self)
     }
 
-    pub fn yaml(&self) -> Result<String> {
-        Ok(serde_yaml::to_string(self)?)
+    pub fn yaml(&self) -> Result<String, serde_yaml::Error> {
+        serde_yaml::to_string(self)
     }
 }
 

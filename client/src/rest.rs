@@ -1,19 +1,20 @@
 //! A thin client for shoald's REST API (`/v1/...`) over a unix socket or mutual TLS. It turns
-//! every failure into a message a user can act on: the server's `{"error":{...}}` body becomes
-//! an [`ApiError`], and a connection failure names the address that could not be reached.
-//! Responses are returned as raw JSON so `-o json` can print exactly what the server said.
+//! every failure into a [`ClientError`] a user can act on: the server's `{"error":{...}}` body
+//! becomes an [`ApiError`], and a connection failure names the address that could not be
+//! reached. Responses are returned as raw JSON so `-o json` can print exactly what the server
+//! said; [`typed`] reads an object out of them.
 
 use crate::endpoint::Endpoint;
-use crate::ordered_json::OrderedJson;
-use anyhow::{Context, Result, anyhow};
+use crate::json::OrderedJson;
+use crate::tls::{self, Bundle, TlsError};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shoal_api::rest::ErrorBody;
-use shoal_api::tls::Bundle;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+use thiserror::Error;
 
 /// How long one request may take before we give up on the server.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -76,25 +77,72 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// True when `err` is an [`ApiError`] saying the object does not exist.
-pub fn is_not_found(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<ApiError>()
-        .is_some_and(ApiError::is_not_found)
+/// Why a request did not give an answer the caller can use.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// The server refused (a non-2xx status).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("shoald at {endpoint} did not answer within {secs}s")]
+    Timeout { endpoint: String, secs: u64 },
+    #[error("cannot reach shoald at {endpoint}: {cause} (is shoald running? set -H or SHOAL_HOST)")]
+    Unreachable { endpoint: String, cause: String },
+    #[error("unexpected answer from shoald to {method} (not JSON: {cause})")]
+    NotJson { method: Method, cause: String },
+    #[error("unexpected answer from shoald ({0}); is it the same version as shoalctl?")]
+    Unexpected(String),
+    #[error("the {what} broke: {cause}")]
+    StreamBroke { what: String, cause: String },
+    #[error(
+        "{endpoint} needs a client bundle: pass --tls-dir DIR or set SHOAL_TLS_DIR (issue one on a manager with `shoalctl cluster client-bundle --out DIR`)"
+    )]
+    NoBundle { endpoint: String },
+    #[error("cannot load the client bundle in {}", dir.display())]
+    LoadBundle {
+        dir: PathBuf,
+        #[source]
+        source: TlsError,
+    },
+    #[error("the client bundle in {} is not usable", dir.display())]
+    BadBundle {
+        dir: PathBuf,
+        #[source]
+        source: TlsError,
+    },
+    #[error("cannot set up the HTTP client")]
+    Setup(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// True when `err` is an [`ApiError`] saying the version we sent is stale.
-pub fn is_conflict(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<ApiError>()
-        .is_some_and(ApiError::is_conflict)
+impl ClientError {
+    /// True when the server said the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::Api(e) if e.is_not_found())
+    }
+
+    /// True when the server said the version we sent is stale.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ClientError::Api(e) if e.is_conflict())
+    }
+
+    /// The server's refusal, if that is what this is.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            ClientError::Api(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// Reads a typed object out of a raw response.
-pub fn typed<T: DeserializeOwned>(value: &OrderedJson) -> Result<T> {
-    value.to_typed().map_err(|e| {
-        anyhow!("unexpected answer from shoald ({e}); is it the same version as shoalctl?")
-    })
+pub fn typed<T: DeserializeOwned>(value: &OrderedJson) -> Result<T, ClientError> {
+    value
+        .to_typed()
+        .map_err(|e| ClientError::Unexpected(e.to_string()))
 }
 
+type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     /// The same connection settings without the per-request timeout, for streams.
@@ -106,14 +154,22 @@ pub struct Client {
 impl Client {
     /// A client for `endpoint`; an `https://` one needs the client bundle in `tls_dir`.
     pub fn new(endpoint: Endpoint, tls_dir: Option<&Path>) -> Result<Client> {
-        shoal_api::tls::install_default_provider();
-        let http = builder(&endpoint, tls_dir)?
+        Client::with_agent(
+            endpoint,
+            tls_dir,
+            concat!("shoal-client/", env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    /// [`Client::new`], naming the program in the `User-Agent` header.
+    pub fn with_agent(endpoint: Endpoint, tls_dir: Option<&Path>, agent: &str) -> Result<Client> {
+        tls::install_default_provider();
+        let setup = |e: reqwest::Error| ClientError::Setup(Box::new(e));
+        let http = builder(&endpoint, tls_dir, agent)?
             .timeout(REQUEST_TIMEOUT)
             .build()
-            .context("cannot set up the HTTP client")?;
-        let streaming = builder(&endpoint, tls_dir)?
-            .build()
-            .context("cannot set up the HTTP client")?;
+            .map_err(setup)?;
+        let streaming = builder(&endpoint, tls_dir, agent)?.build().map_err(setup)?;
         Ok(Client {
             http,
             streaming,
@@ -142,6 +198,74 @@ impl Client {
         }
         let body = response.text().await.unwrap_or_default();
         Err(ApiError::from_response(status, &body).into())
+    }
+
+    /// A request on this client's connection to `/v1/...` given as path and query (like
+    /// `/v1/tasks?service=web`), for callers that look at the status and body themselves
+    /// (tests probing what the server refuses, tools reading raw streams).
+    pub fn raw(&self, method: Method, path_and_query: &str) -> reqwest::RequestBuilder {
+        let mut url = self.base.clone();
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        url.set_path(path);
+        url.set_query(query);
+        self.streaming.request(method, url)
+    }
+
+    /// Sends `method` to `path_and_query` with an optional JSON body and returns the status
+    /// and the body as JSON (`null` when empty), whatever the status.
+    pub async fn call(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<String>,
+    ) -> Result<(StatusCode, serde_json::Value)> {
+        let (status, text) = self.exchange(method.clone(), path_and_query, body).await?;
+        Ok((status, json_value(&method, &text)?))
+    }
+
+    /// [`Client::call`] for callers that speak `serde_json::Value`: a refusal is an
+    /// [`ApiError`], as with [`Client::get`].
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        let body = body.map(serde_json::Value::to_string);
+        let (status, text) = self.exchange(method.clone(), path_and_query, body).await?;
+        if !status.is_success() {
+            return Err(ApiError::from_response(status, &text).into());
+        }
+        json_value(&method, &text)
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<String>,
+    ) -> Result<(StatusCode, String)> {
+        let mut request = self.raw(method, path_and_query).timeout(REQUEST_TIMEOUT);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        Ok((status, text))
+    }
+
+    /// Where this client connects.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     /// `GET /v1/<path...>?<query>`; path segments are percent-encoded, so a user's reference
@@ -196,51 +320,72 @@ impl Client {
         if body.trim().is_empty() {
             return Ok(OrderedJson::Null);
         }
-        OrderedJson::parse(&body)
-            .map_err(|e| anyhow!("unexpected answer from shoald to {method} (not JSON: {e})"))
+        OrderedJson::parse(&body).map_err(|e| ClientError::NotJson {
+            method,
+            cause: e.to_string(),
+        })
     }
 
-    fn transport_error(&self, err: &reqwest::Error) -> anyhow::Error {
-        let addr = &self.endpoint;
+    fn transport_error(&self, err: &reqwest::Error) -> ClientError {
+        let endpoint = self.endpoint.to_string();
         if err.is_timeout() {
-            return anyhow!(
-                "shoald at {addr} did not answer within {}s",
-                REQUEST_TIMEOUT.as_secs()
-            );
+            return ClientError::Timeout {
+                endpoint,
+                secs: REQUEST_TIMEOUT.as_secs(),
+            };
         }
-        anyhow!(
-            "cannot reach shoald at {addr}: {} (is shoald running? set -H or SHOAL_HOST)",
-            root_cause(err)
-        )
+        ClientError::Unreachable {
+            endpoint,
+            cause: root_cause(err),
+        }
     }
 }
 
 /// Connection settings for `endpoint`: its unix socket, or TLS with the bundle in `tls_dir`.
-fn builder(endpoint: &Endpoint, tls_dir: Option<&Path>) -> Result<reqwest::ClientBuilder> {
+fn builder(
+    endpoint: &Endpoint,
+    tls_dir: Option<&Path>,
+    agent: &str,
+) -> Result<reqwest::ClientBuilder> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .user_agent(concat!("shoalctl/", env!("CARGO_PKG_VERSION")));
+        .user_agent(agent);
     match endpoint {
         Endpoint::Unix(path) => {
+            let config =
+                tls::trust_nothing_config().map_err(|e| ClientError::Setup(Box::new(e)))?;
             builder = builder
                 .unix_socket(path.as_path())
-                .tls_backend_preconfigured(shoal_api::tls::trust_nothing_config()?)
+                .tls_backend_preconfigured(config)
         }
         Endpoint::Https(_) => {
-            let dir = tls_dir.ok_or_else(|| {
-                anyhow!(
-                    "{endpoint} needs a client bundle: pass --tls-dir DIR or set SHOAL_TLS_DIR (issue one on a manager with `shoalctl cluster client-bundle --out DIR`)"
-                )
+            let dir = tls_dir.ok_or_else(|| ClientError::NoBundle {
+                endpoint: endpoint.to_string(),
             })?;
-            let bundle = Bundle::load(dir)
-                .with_context(|| format!("cannot load the client bundle in {}", dir.display()))?;
-            let config = shoal_api::tls::client_config(&bundle)
-                .with_context(|| format!("the client bundle in {} is not usable", dir.display()))?;
+            let bundle = Bundle::load(dir).map_err(|source| ClientError::LoadBundle {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+            let config = tls::client_config(&bundle).map_err(|source| ClientError::BadBundle {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
             // A proxy would be surprising for a control API; `unix_socket` ignores proxies too.
             builder = builder.no_proxy().tls_backend_preconfigured(config);
         }
     }
     Ok(builder)
+}
+
+/// A body as JSON, `null` when empty.
+fn json_value(method: &Method, text: &str) -> Result<serde_json::Value> {
+    if text.trim().is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(text).map_err(|e| ClientError::NotJson {
+        method: method.clone(),
+        cause: e.to_string(),
+    })
 }
 
 /// The innermost error message: reqwest's own ("error sending request for url ...") says less
@@ -256,7 +401,7 @@ fn root_cause(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_server::{FakeServer, Reply};
+    use crate::testing::{FakeServer, Reply};
     use std::path::PathBuf;
 
     #[test]
@@ -345,7 +490,7 @@ mod tests {
         assert_eq!(e.to_string(), "spec.task.container.image: bad image");
         client.delete(&["services", "web"]).await.unwrap();
         let e = client.get(&["nodes", "n1"], &[]).await.unwrap_err();
-        assert!(is_not_found(&e));
+        assert!(e.is_not_found());
         let posted = server.requests();
         assert_eq!(posted[1].body, r#"{"name":"x"}"#);
     }
