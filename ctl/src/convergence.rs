@@ -193,8 +193,8 @@ pub fn rollout(service: &Service, posted: &Service) -> Rollout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{node, service, task};
     use shoal_api::{Availability, NodeState, Role};
+    use shoal_manifest::fixtures::{node, service, task};
 
     #[test]
     fn counts_slots_running_the_current_spec() {

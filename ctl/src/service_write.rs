@@ -77,9 +77,9 @@ pub async fn modify_service(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::service;
     use crate::test_server::{FakeServer, Reply};
     use shoal_api::ServiceMode;
+    use shoal_manifest::fixtures::service;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const CONFLICT: &str = r#"{"error":{"code":"conflict","message":"version 5 is stale"}}"#;

@@ -2,10 +2,12 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::details::Details;
-use crate::output::{capitalize, print_as};
-use crate::reltime::ago;
-use crate::task_table::{NodeNames, current_state, fetch_node_names, render_tasks, task_name};
+use crate::render::details::Details;
+use crate::render::output::{capitalize, print_as};
+use crate::render::reltime::ago;
+use crate::render::task_table::{
+    NodeNames, current_state, fetch_node_names, render_tasks, task_name,
+};
 use anyhow::Result;
 use clap::Subcommand;
 use shoal_api::{Task, Timestamp};
@@ -122,8 +124,8 @@ pub fn render_task(t: &Task, nodes: &NodeNames, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{T0, service, task};
     use shoal_api::{NodeId, TaskState};
+    use shoal_manifest::fixtures::{T0, service, task};
 
     #[test]
     fn inspect_names_the_node_and_the_error() {

@@ -3,10 +3,10 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::details::Details;
-use crate::kv::parse_opt_duration;
-use crate::output::print_as;
-use crate::reltime::ago;
+use crate::flags::kv::parse_opt_duration;
+use crate::render::details::Details;
+use crate::render::output::print_as;
+use crate::render::reltime::ago;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use shoal_api::tls::Bundle;
@@ -217,8 +217,8 @@ pub fn render_cluster(c: &Cluster, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{T0, meta};
     use shoal_api::{ClusterSpec, JoinTokens};
+    use shoal_manifest::fixtures::{T0, meta};
 
     #[test]
     fn shows_settings_and_tokens() {

@@ -1,6 +1,6 @@
 //! The Compose file format (v3, as `docker stack deploy` reads it), as typed data. Only what
 //! Shoal can honour is read; keys it cannot are accepted here (so they can be named in a
-//! warning, see `compose_unsupported`) and anything else is an unknown field, which the
+//! warning, see `load::SERVICE_UNSUPPORTED`) and anything else is an unknown field, which the
 //! loader turns into a did-you-mean error with its position.
 
 use serde::Deserialize;
@@ -80,7 +80,7 @@ pub struct ComposeService {
     pub hostname: Option<String>,
     pub stop_signal: Option<String>,
     pub deploy: Option<Deploy>,
-    // Not supported (see compose_unsupported::SERVICE_KEYS).
+    // Not supported (see `load::SERVICE_UNSUPPORTED`).
     #[serde(rename = "build")]
     pub _build: Option<IgnoredAny>,
     #[serde(rename = "cap_add")]

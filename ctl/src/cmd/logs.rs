@@ -7,9 +7,9 @@
 
 use crate::Ctx;
 use crate::client::{is_not_found, typed};
-use crate::kv::parse_since;
+use crate::flags::kv::parse_since;
 use crate::line_stream::{Ended, follow, write_line};
-use crate::output::Format;
+use crate::render::output::Format;
 use anyhow::{Result, bail};
 use clap::Args;
 use shoal_api::logs::{LogMessage, LogStream};

@@ -1,25 +1,48 @@
 //! Finding the manifest files of `-f`: a file, every `*.yaml`/`*.yml` of a directory (not its
-//! subdirectories) in name order, or `-` for stdin.
+//! subdirectories) in name order, or `-` for stdin. The same reader serves `stack deploy -c`.
 
-use crate::manifest_parse::Source;
-use anyhow::{Context, Result, bail};
+use crate::parse::Source;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Why the files named on the command line cannot be read. Each I/O error is kept as the
+/// source, so `{:#}` prints `cannot read web.yaml: No such file or directory (os error 2)`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("-f - (stdin) can be given only once")]
+    StdinTwice,
+    #[error("cannot read the manifests from stdin")]
+    Stdin(#[source] std::io::Error),
+    #[error("{}: no .yaml or .yml file in this directory", .0.display())]
+    EmptyDir(PathBuf),
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot list {}", .dir.display())]
+    List {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Reads every source `-f` names, in order.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>, LoadError> {
     let mut sources = Vec::new();
     let mut stdin_read = false;
     for path in paths {
         if path.as_os_str() == "-" {
             if stdin_read {
-                bail!("-f - (stdin) can be given only once");
+                return Err(LoadError::StdinTwice);
             }
             stdin_read = true;
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
-                .context("cannot read the manifests from stdin")?;
+                .map_err(LoadError::Stdin)?;
             sources.push(Source {
                 name: "<stdin>".into(),
                 text: text.into(),
@@ -27,10 +50,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
         } else if path.is_dir() {
             let files = yaml_files(path)?;
             if files.is_empty() {
-                bail!(
-                    "{}: no .yaml or .yml file in this directory",
-                    path.display()
-                );
+                return Err(LoadError::EmptyDir(path.clone()));
             }
             for file in files {
                 sources.push(read(&file)?);
@@ -42,23 +62,26 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Source>> {
     Ok(sources)
 }
 
-fn read(path: &Path) -> Result<Source> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+fn read(path: &Path) -> Result<Source, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(Source {
         name: path.display().to_string(),
         text: text.into(),
     })
 }
 
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let list_error = |source: std::io::Error| LoadError::List {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let entries = std::fs::read_dir(dir).map_err(list_error)?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
+        let path = entry.map_err(list_error)?.path();
         let yaml = matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")

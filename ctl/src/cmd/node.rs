@@ -3,11 +3,11 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::details::Details;
-use crate::kv::{parse_keys, parse_pairs};
-use crate::output::{capitalize, human_bytes, join_pairs, print_as, wire_name};
-use crate::reltime::ago;
-use crate::table::Table;
+use crate::flags::kv::{parse_keys, parse_pairs};
+use crate::render::details::Details;
+use crate::render::output::{capitalize, human_bytes, join_pairs, print_as, wire_name};
+use crate::render::reltime::ago;
+use crate::render::table::Table;
 use anyhow::Result;
 use clap::Subcommand;
 use shoal_api::{Node, Timestamp};
@@ -239,8 +239,8 @@ pub fn render_node(n: &Node, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{T0, node};
     use shoal_api::{Availability, ManagerStatus, NodeState, Role};
+    use shoal_manifest::fixtures::{T0, node};
 
     fn managers() -> Vec<Node> {
         let mut leader = node("n1aaaaaaaaaaaaaaaaaaaaaaa", "m1", Role::Manager);

@@ -3,8 +3,23 @@
 //! everything, double quotes keep all but `\"`, `\\`, `\$` and `` \` ``, a backslash escapes
 //! the next character outside quotes. No expansion of variables or globs.
 
+/// Why a command string cannot be split.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShellSplitError {
+    /// A quote (`single` or `double`) opened and never closed; `line` is the whole string.
+    #[error("unclosed {quote} quote in {line:?}")]
+    UnclosedQuote { quote: &'static str, line: String },
+}
+
+fn unclosed(quote: &'static str, line: &str) -> ShellSplitError {
+    ShellSplitError::UnclosedQuote {
+        quote,
+        line: line.to_string(),
+    }
+}
+
 /// The arguments of `line`, or why it cannot be split (an unclosed quote).
-pub fn shell_split(line: &str) -> Result<Vec<String>, String> {
+pub fn shell_split(line: &str) -> Result<Vec<String>, ShellSplitError> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -23,7 +38,7 @@ pub fn shell_split(line: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(c) => word.push(c),
-                        None => return Err(format!("unclosed single quote in {line:?}")),
+                        None => return Err(unclosed("single", line)),
                     }
                 }
             }
@@ -39,10 +54,10 @@ pub fn shell_split(line: &str) -> Result<Vec<String>, String> {
                                 word.push('\\');
                                 word.push(c);
                             }
-                            None => return Err(format!("unclosed double quote in {line:?}")),
+                            None => return Err(unclosed("double", line)),
                         },
                         Some(c) => word.push(c),
-                        None => return Err(format!("unclosed double quote in {line:?}")),
+                        None => return Err(unclosed("double", line)),
                     }
                 }
             }
@@ -92,11 +107,13 @@ mod tests {
         assert!(
             shell_split("echo 'hi")
                 .unwrap_err()
+                .to_string()
                 .contains("single quote")
         );
         assert!(
             shell_split("echo \"hi")
                 .unwrap_err()
+                .to_string()
                 .contains("double quote")
         );
     }

@@ -1,16 +1,17 @@
 //! Waiting for a service to converge after create, update or scale, like the Docker CLI:
 //! `overall progress: 4 out of 6 tasks` whenever the count changes (on a terminal, a block
-//! with a bar per slot redrawn in place, see `progress_bars`), then
-//! `verify: Service converged`. The counting is in `convergence`; this loop polls the service
-//! and its tasks every 250 ms, gives up after `--timeout`, and leaves the rollout running on
-//! Ctrl-C.
+//! with a bar per slot redrawn in place, see `bars`), then `verify: Service converged`. The
+//! counting is in `crate::convergence`; this loop polls the service and its tasks every
+//! 250 ms, gives up after `--timeout`, and leaves the rollout running on Ctrl-C.
+
+mod bars;
 
 use crate::client::{Client, is_not_found, typed};
 use crate::convergence::{Progress, Rollout, global_target, latest_problem, measure, rollout};
-use crate::kv::parse_duration;
-use crate::progress_bars::{Slot, redraw, render, slots};
-use crate::task_table::node_names;
+use crate::flags::kv::parse_duration;
+use crate::render::task_table::node_names;
 use anyhow::{Result, anyhow, bail};
+use bars::{Slot, redraw, render, slots};
 use clap::Args;
 use shoal_api::{Node, Service, ServiceMode, Task};
 use std::fmt;
@@ -66,7 +67,7 @@ impl fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 /// Prints progress: plain lines, one per change of the overall count, or on a terminal the
-/// block of `progress_bars` redrawn in place. Progress goes to stdout like Docker's, except
+/// block of `bars` redrawn in place. Progress goes to stdout like Docker's, except
 /// with `-o json|yaml`, where stdout is kept for the object.
 struct Printer {
     to_stderr: bool,
@@ -247,9 +248,9 @@ async fn not_converged(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{service, task};
     use crate::test_server::{FakeServer, Reply};
     use shoal_api::TaskState;
+    use shoal_manifest::fixtures::{service, task};
 
     #[test]
     fn wait_flags() {
@@ -325,7 +326,7 @@ mod tests {
         };
         let bar = |state| Slot {
             label: "1/2".into(),
-            task: Some(crate::progress_bars::SlotTask {
+            task: Some(bars::SlotTask {
                 state,
                 err: String::new(),
             }),

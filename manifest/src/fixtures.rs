@@ -1,4 +1,6 @@
-//! Sample objects for unit tests, built the way the server would return them.
+//! Sample objects for unit tests, built the way the server would return them. Compiled for
+//! this crate's tests and, with the `fixtures` feature, for other crates' (shoalctl enables
+//! it as a dev-dependency), so there is one set of samples.
 
 use shoal_api::validate::validate_service_spec;
 use shoal_api::*;
@@ -108,10 +110,15 @@ pub fn node(id: &str, hostname: &str, role: Role) -> Node {
     }
 }
 
-#[test]
-fn argv_splits_like_a_shell() {
-    assert_eq!(
-        argv("create --args 'echo hi'  --name '' -d"),
-        ["create", "--args", "echo hi", "--name", "", "-d"]
-    );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv_splits_like_a_shell() {
+        assert_eq!(
+            argv("create --args 'echo hi'  --name '' -d"),
+            ["create", "--args", "echo hi", "--name", "", "-d"]
+        );
+    }
 }

@@ -6,8 +6,8 @@
 //! - `task.force_update` (bumped by `service update --force`) never goes down: a file that
 //!   leaves it out keeps the current counter, and a higher value redeploys.
 
-use crate::manifest_diff::{Change, diff};
-use crate::manifest_parse::{Manifest, ManifestError};
+use crate::diff::{Change, diff};
+use crate::parse::{Manifest, ManifestError};
 use shoal_api::{Service, ServiceSpec};
 
 #[derive(Debug)]
@@ -111,7 +111,7 @@ pub fn plan(
 mod tests {
     use super::*;
     use crate::fixtures::service;
-    use crate::manifest_parse::{Source, parse_all};
+    use crate::parse::{Source, parse_all};
     use shoal_api::ServiceMode;
 
     fn manifests(text: &str) -> Vec<Manifest> {

@@ -2,9 +2,9 @@
 //! its spec, its rollout state, placement, resources and how many replicas run; the task
 //! table follows it.
 
-use crate::details::Details;
-use crate::output::{join_pairs, wire_name};
-use crate::reltime::ago;
+use crate::render::details::Details;
+use crate::render::output::{join_pairs, wire_name};
+use crate::render::reltime::ago;
 use shoal_api::duration::format as fmt_duration;
 use shoal_api::{Service, ServiceMode, Task, TaskState, Timestamp};
 
@@ -200,8 +200,8 @@ pub fn render_service(s: &Service, tasks: &[Task], now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{T0, service, task};
     use shoal_api::{UpdateState, UpdateStatus};
+    use shoal_manifest::fixtures::{T0, service, task};
 
     #[test]
     fn shows_placement_and_resources_when_set() {

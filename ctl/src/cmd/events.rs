@@ -1,15 +1,15 @@
 //! `shoalctl events [--filter KEY=VALUE]... [--since D|TIME]`: follows `GET /v1/events` and
 //! prints each change as it happens (first those since then that the manager kept, with
-//! `--since`), one human line each (`event_format`), the server's JSON lines with `-o json`,
+//! `--since`), one human line each (`render::event`), the server's JSON lines with `-o json`,
 //! or YAML documents with `-o yaml`. It runs until Ctrl-C, which ends it quietly with
 //! status 0 (stopping is how it normally ends), or until its reader goes away.
 
 use crate::Ctx;
-use crate::event_filter::EventFilter;
-use crate::event_format::human_line;
-use crate::kv::parse_since;
+use crate::flags::event_filter::EventFilter;
+use crate::flags::kv::parse_since;
 use crate::line_stream::{Ended, follow, write_line};
-use crate::output::Format;
+use crate::render::event::human_line;
+use crate::render::output::Format;
 use anyhow::{Result, bail};
 use clap::Args;
 use shoal_api::Timestamp;

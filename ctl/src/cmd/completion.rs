@@ -7,5 +7,5 @@ use clap_complete::Shell;
 pub fn run(shell: Shell, mut cmd: clap::Command) -> Result<()> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "shoalctl", &mut out);
-    crate::output::print_out(&String::from_utf8_lossy(&out))
+    crate::render::output::print_out(&String::from_utf8_lossy(&out))
 }

@@ -6,8 +6,8 @@
 //! out, plus the escape sequence that redraws a block in place.
 
 use crate::convergence::Progress;
-use crate::output::{short_id, truncate};
-use crate::task_table::NodeNames;
+use crate::render::output::{short_id, truncate};
+use crate::render::task_table::NodeNames;
 use shoal_api::{Service, ServiceMode, Task, TaskState};
 use std::collections::BTreeMap;
 
@@ -175,8 +175,8 @@ pub fn redraw(drawn: usize, lines: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{service, task};
     use shoal_api::NodeId;
+    use shoal_manifest::fixtures::{service, task};
 
     fn progress(running: u64, desired: u64) -> Progress {
         Progress {

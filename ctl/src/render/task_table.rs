@@ -3,9 +3,9 @@
 //! (`Running 2 minutes ago`) and ERROR; grouped by slot, newest task first.
 
 use crate::client::{Client, typed};
-use crate::output::{capitalize, decapitalize, short_id, truncate};
-use crate::reltime::ago;
-use crate::table::Table;
+use crate::render::output::{capitalize, decapitalize, short_id, truncate};
+use crate::render::reltime::ago;
+use crate::render::table::Table;
 use anyhow::Result;
 use shoal_api::{Node, Restart, Task, TaskState, TaskStatus, Timestamp};
 use std::collections::HashMap;
@@ -128,8 +128,8 @@ pub fn render_tasks(tasks: &[Task], nodes: &NodeNames, now: Timestamp) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{T0, node, service, task};
     use shoal_api::{NodeId, Role, TaskId, TaskState};
+    use shoal_manifest::fixtures::{T0, node, service, task};
 
     #[test]
     fn renders_like_swarmctl_with_history_under_the_newest_task() {

@@ -4,7 +4,7 @@
 //! shell-split); top-level `labels` are container labels, `deploy.labels` service labels;
 //! named volumes are `<stack>_<volume>`; bind sources are relative to the project directory.
 
-use crate::compose_model::{
+use crate::compose::model::{
     ComposeService, DeployMode, Healthcheck, ListOrMap, PortEntry, Rollout, StringOrList,
     VolumeEntry,
 };
@@ -162,7 +162,7 @@ fn args(value: Option<&StringOrList>, path: &str, errors: &mut Vec<Note>) -> Vec
         None => Vec::new(),
         Some(StringOrList::List(list)) => list.clone(),
         Some(StringOrList::String(line)) => shell_split(line).unwrap_or_else(|e| {
-            errors.push(note(path, e));
+            errors.push(note(path, e.to_string()));
             Vec::new()
         }),
     }
@@ -389,7 +389,7 @@ pub fn healthcheck(h: &Healthcheck) -> Result<HealthCheck, String> {
     })
 }
 
-fn amounts(a: &crate::compose_model::Amounts) -> Amounts {
+fn amounts(a: &crate::compose::model::Amounts) -> Amounts {
     Amounts {
         cpus: a.cpus.unwrap_or(0.0),
         memory: a.memory.unwrap_or(0),
@@ -479,9 +479,9 @@ mod tests {
             ports,
             ["8080:80/tcp", "5353:53/udp", "8443:443/tcp", "9009:9/udp"]
         );
-        let (p, warning) = port(&PortEntry::Long(crate::compose_model::LongPort {
+        let (p, warning) = port(&PortEntry::Long(crate::compose::model::LongPort {
             target: 80,
-            published: Some(crate::compose_model::Scalar("80".into())),
+            published: Some(crate::compose::model::Scalar("80".into())),
             protocol: None,
             mode: Some("ingress".into()),
         }))

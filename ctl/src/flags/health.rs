@@ -3,7 +3,7 @@
 //! change `spec.task.container.healthcheck`: given settings replace the current ones, the
 //! others stay (an image's own test is kept when no `--health-cmd` is given, as in Docker).
 
-use crate::kv::parse_opt_duration;
+use crate::flags::kv::parse_opt_duration;
 use anyhow::Result;
 use clap::Args;
 use shoal_api::HealthCheck;

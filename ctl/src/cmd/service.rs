@@ -3,16 +3,16 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::cmd_logs::{self, LogsArgs};
+use crate::cmd::logs::{self, LogsArgs};
+use crate::flags::service::{CreateArgs, UpdateArgs};
+use crate::flags::spec::{SpecChanges, new_spec};
 use crate::ordered_json::OrderedJson;
-use crate::output::{Format, print_as, print_out, short_id, wire_name};
 use crate::progress::{WaitFlags, wait_until_converged};
-use crate::service_flags::{CreateArgs, UpdateArgs};
-use crate::service_inspect::{render_service, replicas_cell};
+use crate::render::output::{Format, print_as, print_out, short_id, wire_name};
+use crate::render::service::{render_service, replicas_cell};
+use crate::render::table::Table;
+use crate::render::task_table::{fetch_node_names, render_tasks};
 use crate::service_write::{Written, modify_service};
-use crate::spec_flags::{SpecChanges, new_spec};
-use crate::table::Table;
-use crate::task_table::{fetch_node_names, render_tasks};
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use shoal_api::{Service, ServiceMode, Task, Timestamp};
@@ -85,7 +85,7 @@ pub async fn run(cmd: &ServiceCommand, ctx: &Ctx) -> Result<()> {
         ServiceCommand::Rollback(args) => rollback(ctx, args).await,
         ServiceCommand::Rm { services } => remove(ctx, services).await,
         ServiceCommand::Ps { service, all } => ps(ctx, service, *all).await,
-        ServiceCommand::Logs(args) => cmd_logs::run(ctx, args).await,
+        ServiceCommand::Logs(args) => logs::run(ctx, args).await,
     }
 }
 
@@ -311,8 +311,8 @@ async fn ps(ctx: &Ctx, reference: &str, all: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{service, task};
     use shoal_api::{TaskState, UpdateState, UpdateStatus};
+    use shoal_manifest::fixtures::{service, task};
 
     #[test]
     fn scale_targets() {

@@ -7,16 +7,14 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::manifest_load::load;
-use crate::manifest_parse::{ManifestError, parse_all};
-use crate::manifest_plan::{Action, Planned, plan};
 use crate::ordered_json::OrderedJson;
-use crate::output::{Format, print_out};
 use crate::progress::{WaitFlags, wait_until_converged};
+use crate::render::output::{Format, print_out};
 use crate::service_write::modify_service;
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use shoal_api::Service;
+use shoal_manifest::{Action, ManifestError, Planned, load, parse_all, plan};
 use std::path::PathBuf;
 use std::time::Duration;
 

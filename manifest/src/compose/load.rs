@@ -5,10 +5,10 @@
 //! `docker stack deploy -c a.yml -c b.yml` does. All or nothing: any problem in any service
 //! and no spec comes back.
 
-use crate::compose_convert::{Note, to_spec};
-use crate::compose_model::ComposeService;
-use crate::manifest_locate::{Step, locate, parse_path, read_at};
-use crate::manifest_parse::{Manifest, ManifestError, Source, yaml_error};
+use crate::compose::convert::{Note, to_spec};
+use crate::compose::model::ComposeService;
+use crate::locate::{Step, locate, parse_path, read_at};
+use crate::parse::{Manifest, ManifestError, Source, yaml_error};
 use crate::suggest::{nearest, with_suggestion};
 use serde_yaml::{Mapping, Value};
 use shoal_api::validate::validate_service_spec;
@@ -266,12 +266,12 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
 
 /// Where a top-level key is written (at the start of its line, in block style); `locate`
 /// gives its value's position instead.
-fn top_key_position(text: &str, key: &str) -> Option<crate::manifest_locate::Position> {
+fn top_key_position(text: &str, key: &str) -> Option<crate::locate::Position> {
     let line = text.lines().position(|l| {
         l.strip_prefix(key)
             .is_some_and(|rest| rest.trim_start().starts_with(':'))
     })?;
-    Some(crate::manifest_locate::Position {
+    Some(crate::locate::Position {
         line: line + 1,
         column: 1,
     })

@@ -1,7 +1,7 @@
 //! The command-line flags of `service create` and `service update` (clap definitions only).
-//! Both share [`TemplateFlags`]; `spec_flags` turns either set into a spec change.
+//! Both share [`TemplateFlags`]; `flags::spec` turns either set into a spec change.
 
-use crate::health_flags::HealthFlags;
+use crate::flags::health::HealthFlags;
 use crate::progress::WaitFlags;
 use clap::{Args, ValueEnum};
 use shoal_api::{FailureAction, RestartCondition, UpdateOrder};

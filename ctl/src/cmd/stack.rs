@@ -7,19 +7,16 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::cmd_manifest::{execute, refused, say};
-use crate::compose_convert::NAMESPACE_LABEL;
-use crate::compose_load::load_stack;
-use crate::manifest_load::load;
-use crate::manifest_plan::plan;
+use crate::cmd::manifest::{execute, refused, say};
 use crate::ordered_json::OrderedJson;
-use crate::output::{print_as, print_out};
 use crate::progress::WaitFlags;
-use crate::table::Table;
-use crate::task_table::{fetch_node_names, render_tasks};
+use crate::render::output::{print_as, print_out};
+use crate::render::table::Table;
+use crate::render::task_table::{fetch_node_names, render_tasks};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use shoal_api::{Service, Task, Timestamp};
+use shoal_manifest::{NAMESPACE_LABEL, load, load_stack, plan};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -207,8 +204,8 @@ async fn rm(ctx: &Ctx, stack: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::argv;
     use clap::Parser;
+    use shoal_manifest::fixtures::argv;
 
     #[derive(Parser, Debug)]
     struct Cli {

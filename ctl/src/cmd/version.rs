@@ -4,9 +4,9 @@
 
 use crate::Ctx;
 use crate::client::typed;
-use crate::details::Details;
 use crate::ordered_json::OrderedJson;
-use crate::output::print_out;
+use crate::render::details::Details;
+use crate::render::output::print_out;
 use anyhow::Result;
 use serde::Deserialize;
 use shoal_api::rest::{API_VERSION, VersionInfo};

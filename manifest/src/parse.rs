@@ -3,10 +3,12 @@
 //! `update`, `rollback`) or a whole service object as `shoalctl service inspect NAME -o yaml`
 //! (or, in a list, `service ls -o yaml`) prints it, whose `spec` is taken and whose read-only
 //! fields (`id`, `version`, times, status, `previous_spec`) are accepted and ignored: apply
-//! means "make it so", whatever version the file was read at. Every document is parsed and validated before anything is applied, and
-//! every problem is reported as `file:line:column: field.path: message`.
+//! means "make it so", whatever version the file was read at. Every document is parsed and
+//! validated before anything is applied, and every problem is reported as
+//! `file:line:column: field.path: message`. `Source`, `Manifest` and `ManifestError` are
+//! shared with the Compose reader, whose services end up as the same `Manifest`s.
 
-use crate::manifest_locate::{Position, locate, parse_path, read_at};
+use crate::locate::{Position, locate, parse_path, read_at};
 use crate::suggest::with_suggestion;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -48,7 +50,7 @@ impl Manifest {
     }
 }
 
-/// A problem found in a manifest.
+/// A problem found in a manifest, shown as `file:line:column: field.path: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManifestError {
     pub file: String,
@@ -77,6 +79,8 @@ impl fmt::Display for ManifestError {
         write!(f, ": {}", self.message)
     }
 }
+
+impl std::error::Error for ManifestError {}
 
 /// `service inspect -o yaml`: the spec plus fields the store writes, which apply ignores.
 #[derive(Deserialize)]

@@ -3,11 +3,13 @@
 //! fresh spec with Shoal's defaults and update to the spec read from the server. A flag not
 //! given changes nothing.
 
-use crate::health_flags::HealthChanges;
-use crate::kv::{parse_keys, parse_opt_duration, parse_opt_size, parse_pairs, parse_spread_pref};
-use crate::mount_flag::parse_mounts;
-use crate::publish_flag::{parse_host_ports, parse_publishes};
-use crate::service_flags::{CreateArgs, TemplateFlags, UpdateArgs};
+use crate::flags::health::HealthChanges;
+use crate::flags::kv::{
+    parse_keys, parse_opt_duration, parse_opt_size, parse_pairs, parse_spread_pref,
+};
+use crate::flags::mount::parse_mounts;
+use crate::flags::publish::{parse_host_ports, parse_publishes};
+use crate::flags::service::{CreateArgs, TemplateFlags, UpdateArgs};
 use anyhow::{Result, bail};
 use shoal_api::validate::validate_service_spec;
 use shoal_api::{
@@ -416,9 +418,9 @@ fn mode_from_flags(args: &CreateArgs) -> Result<ServiceMode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::argv;
     use clap::Parser;
     use shoal_api::HealthCheck;
+    use shoal_manifest::fixtures::argv;
 
     #[derive(Parser)]
     struct Create {
