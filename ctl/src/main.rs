@@ -1,65 +1,52 @@
 //! `shoalctl`, the command line client of Shoal (swarmctl-style): parses the command line,
-//! connects to a manager's control API and dispatches to one module per object kind.
+//! connects to a manager's control API and dispatches to one module per command group.
 //! Errors print as `Error: <message>` and exit 1; Ctrl-C during a wait exits 130.
+//!
+//! # Layout
+//!
+//! A command flows through the folders in this order:
+//!
+//! * `main.rs` (here): the clap command tree and the global flags (`-H`, `-o`); builds the
+//!   [`Ctx`] every command gets and hands it to the command's group.
+//!
+//! * `cmd/`: one file per command group (`cluster`, `node`, `service`, `task`, `stack`,
+//!   `apply | diff | delete` in `manifest`, ...). Each says what its commands do, in the
+//!   order they do it, and leaves the parsing, the wire and the drawing to the folders below.
+//!
+//! * `flags/`: flag values to spec changes: `KEY=VALUE`, mounts, ports, health checks, the
+//!   flags of `service create | update` and how both reduce to one spec change (`spec`),
+//!   and `events --filter`. Pure functions, so every flag is unit-tested without a server.
+//!   Manifest and Compose files are read by the `shoal-manifest` crate instead.
+//!
+//! * the `shoal-client` crate: the REST client and what rides on it (streams, writes with
+//!   optimistic concurrency, following convergence); the same one the benches and the
+//!   end-to-end tests use.
+//!
+//! * `render/`: what the user sees: the `-o table|json|yaml` choice, tables, the task table,
+//!   inspect views, event lines and relative times.
+//!
+//! * `progress/`: following a service after a change until it converges, with per-slot bars
+//!   on a terminal, like the Docker CLI.
 
-mod client;
-mod cmd_cluster;
-mod cmd_completion;
-mod cmd_events;
-mod cmd_logs;
-mod cmd_manifest;
-mod cmd_node;
-mod cmd_service;
-mod cmd_stack;
-mod cmd_task;
-mod cmd_version;
-mod compose_convert;
-mod compose_load;
-mod compose_model;
-mod convergence;
-mod details;
-mod endpoint;
-mod event_filter;
-mod event_format;
-mod health_flags;
-mod kv;
-mod line_stream;
-mod manifest_diff;
-mod manifest_load;
-mod manifest_locate;
-mod manifest_parse;
-mod manifest_plan;
-mod mount_flag;
-mod ordered_json;
-mod output;
+mod cmd;
+mod flags;
 mod progress;
-mod progress_bars;
-mod publish_flag;
-mod reltime;
-mod service_flags;
-mod service_inspect;
-mod service_write;
-mod shell_split;
-mod spec_flags;
-mod suggest;
-mod table;
-mod task_table;
+mod render;
 
 #[cfg(test)]
-mod fixtures;
-#[cfg(test)]
-mod test_server;
+mod testing;
 
-use crate::client::Client;
-use crate::cmd_cluster::ClusterCommand;
-use crate::cmd_node::NodeCommand;
-use crate::cmd_service::ServiceCommand;
-use crate::cmd_task::TaskCommand;
-use crate::endpoint::Endpoint;
-use crate::output::Format;
+use crate::cmd::cluster::ClusterCommand;
+use crate::cmd::node::NodeCommand;
+use crate::cmd::service::ServiceCommand;
+use crate::cmd::task::TaskCommand;
+use crate::cmd::{cluster, completion, events, manifest, node, service, stack, task, version};
 use crate::progress::Interrupted;
+use crate::render::output::Format;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use shoal_client::Client;
+use shoal_client::Endpoint;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -107,16 +94,16 @@ enum Command {
     #[command(subcommand)]
     Task(TaskCommand),
     /// Create or update the services of YAML manifests, then wait for them to converge
-    Apply(cmd_manifest::ApplyArgs),
+    Apply(manifest::ApplyArgs),
     /// Show field by field what apply would change, changing nothing
-    Diff(cmd_manifest::FileArgs),
+    Diff(manifest::FileArgs),
     /// Remove the services that YAML manifests name
-    Delete(cmd_manifest::FileArgs),
+    Delete(manifest::FileArgs),
     /// Deploy Compose files as stacks of services
     #[command(subcommand)]
-    Stack(cmd_stack::StackCommand),
+    Stack(stack::StackCommand),
     /// Stream cluster changes as they happen, until Ctrl-C
-    Events(cmd_events::EventsArgs),
+    Events(events::EventsArgs),
 }
 
 /// What every command needs: the connection and the output format.
@@ -128,7 +115,7 @@ pub struct Ctx {
 async fn run(cli: Cli) -> Result<()> {
     // Completion needs no server, nor a reachable default socket.
     if let Command::Completion { shell } = cli.command {
-        return cmd_completion::run(shell, <Cli as clap::CommandFactory>::command());
+        return completion::run(shell, <Cli as clap::CommandFactory>::command());
     }
     let endpoint = Endpoint::from_flag(cli.host.as_deref())?;
     let ctx = Ctx {
@@ -136,25 +123,25 @@ async fn run(cli: Cli) -> Result<()> {
         format: cli.output,
     };
     match &cli.command {
-        Command::Version => cmd_version::run(&ctx).await,
+        Command::Version => version::run(&ctx).await,
         Command::Completion { shell } => {
-            cmd_completion::run(*shell, <Cli as clap::CommandFactory>::command())
+            completion::run(*shell, <Cli as clap::CommandFactory>::command())
         }
-        Command::Cluster(cmd) => cmd_cluster::run(cmd, &ctx).await,
-        Command::Node(cmd) => cmd_node::run(cmd, &ctx).await,
-        Command::Service(cmd) => cmd_service::run(cmd, &ctx).await,
-        Command::Task(cmd) => cmd_task::run(cmd, &ctx).await,
-        Command::Apply(args) => cmd_manifest::apply(&ctx, args).await,
-        Command::Diff(args) => cmd_manifest::diff(&ctx, args).await,
-        Command::Delete(args) => cmd_manifest::delete(&ctx, args).await,
-        Command::Stack(cmd) => cmd_stack::run(cmd, &ctx).await,
-        Command::Events(args) => cmd_events::run(&ctx, args).await,
+        Command::Cluster(cmd) => cluster::run(cmd, &ctx).await,
+        Command::Node(cmd) => node::run(cmd, &ctx).await,
+        Command::Service(cmd) => service::run(cmd, &ctx).await,
+        Command::Task(cmd) => task::run(cmd, &ctx).await,
+        Command::Apply(args) => manifest::apply(&ctx, args).await,
+        Command::Diff(args) => manifest::diff(&ctx, args).await,
+        Command::Delete(args) => manifest::delete(&ctx, args).await,
+        Command::Stack(cmd) => stack::run(cmd, &ctx).await,
+        Command::Events(args) => events::run(&ctx, args).await,
     }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    shoal_api::tls::install_default_provider();
+    shoal_client::tls::install_default_provider();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,7 +161,7 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::argv;
+    use crate::testing::argv;
     use clap::CommandFactory;
 
     fn parse(line: &str) -> Result<Cli, clap::Error> {

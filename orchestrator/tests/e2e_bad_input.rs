@@ -61,7 +61,10 @@ async fn bad_requests_are_refused_with_the_field_named() -> anyhow::Result<()> {
 
     // A service keeps its kind, whoever asks: the server refuses what shoalctl would.
     let svc = node.get("/v1/services/dup").await?;
-    for mode in [json!({"global": {}}), json!({"replicated_job": {"max_concurrent": 1}})] {
+    for mode in [
+        json!({"global": {}}),
+        json!({"replicated_job": {"max_concurrent": 1}}),
+    ] {
         let mut global = spec("dup", IMAGE_2, 0);
         global["mode"] = mode;
         let body = json!({"version": svc["version"], "spec": global}).to_string();

@@ -1,0 +1,338 @@
+//! The Compose file format (v3, as `docker stack deploy` reads it), as typed data. Only what
+//! Shoal can honour is read; keys it cannot are accepted here (so they can be named in a
+//! warning, see `load::SERVICE_UNSUPPORTED`) and anything else is an unknown field, which the
+//! loader turns into a did-you-mean error with its position.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use shoal_api::{FailureAction, RestartCondition, UpdateOrder};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// A string (shell-split) or a list of arguments, as `command` and `entrypoint` take.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum StringOrList {
+    String(String),
+    List(Vec<String>),
+}
+
+/// `- K=V` entries or a `K: V` mapping (values may be numbers, booleans or null).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ListOrMap {
+    List(Vec<String>),
+    Map(BTreeMap<String, Option<Scalar>>),
+}
+
+/// A scalar value of a mapping, kept as the text YAML would show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One service of `services:`. The `Option<IgnoredAny>` fields are keys Shoal does not
+/// support: read so that they can be warned about, never used.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeService {
+    pub image: Option<String>,
+    pub command: Option<StringOrList>,
+    pub entrypoint: Option<StringOrList>,
+    pub environment: Option<ListOrMap>,
+    pub labels: Option<ListOrMap>,
+    #[serde(default)]
+    pub ports: Vec<PortEntry>,
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(default, deserialize_with = "duration")]
+    pub stop_grace_period: Option<Duration>,
+    #[serde(default)]
+    pub volumes: Vec<VolumeEntry>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub hostname: Option<String>,
+    pub stop_signal: Option<String>,
+    pub deploy: Option<Deploy>,
+    // Not supported (see `load::SERVICE_UNSUPPORTED`).
+    #[serde(rename = "build")]
+    pub _build: Option<IgnoredAny>,
+    #[serde(rename = "cap_add")]
+    pub _cap_add: Option<IgnoredAny>,
+    #[serde(rename = "cap_drop")]
+    pub _cap_drop: Option<IgnoredAny>,
+    #[serde(rename = "cgroup_parent")]
+    pub _cgroup_parent: Option<IgnoredAny>,
+    #[serde(rename = "configs")]
+    pub _configs: Option<IgnoredAny>,
+    #[serde(rename = "container_name")]
+    pub _container_name: Option<IgnoredAny>,
+    #[serde(rename = "credential_spec")]
+    pub _credential_spec: Option<IgnoredAny>,
+    #[serde(rename = "depends_on")]
+    pub _depends_on: Option<IgnoredAny>,
+    #[serde(rename = "devices")]
+    pub _devices: Option<IgnoredAny>,
+    #[serde(rename = "dns")]
+    pub _dns: Option<IgnoredAny>,
+    #[serde(rename = "dns_search")]
+    pub _dns_search: Option<IgnoredAny>,
+    #[serde(rename = "domainname")]
+    pub _domainname: Option<IgnoredAny>,
+    #[serde(rename = "env_file")]
+    pub _env_file: Option<IgnoredAny>,
+    #[serde(rename = "expose")]
+    pub _expose: Option<IgnoredAny>,
+    #[serde(rename = "external_links")]
+    pub _external_links: Option<IgnoredAny>,
+    #[serde(rename = "extra_hosts")]
+    pub _extra_hosts: Option<IgnoredAny>,
+    #[serde(rename = "init")]
+    pub _init: Option<IgnoredAny>,
+    #[serde(rename = "ipc")]
+    pub _ipc: Option<IgnoredAny>,
+    #[serde(rename = "isolation")]
+    pub _isolation: Option<IgnoredAny>,
+    #[serde(rename = "links")]
+    pub _links: Option<IgnoredAny>,
+    #[serde(rename = "logging")]
+    pub _logging: Option<IgnoredAny>,
+    #[serde(rename = "mac_address")]
+    pub _mac_address: Option<IgnoredAny>,
+    #[serde(rename = "network_mode")]
+    pub _network_mode: Option<IgnoredAny>,
+    #[serde(rename = "networks")]
+    pub _networks: Option<IgnoredAny>,
+    #[serde(rename = "pid")]
+    pub _pid: Option<IgnoredAny>,
+    #[serde(rename = "platform")]
+    pub _platform: Option<IgnoredAny>,
+    #[serde(rename = "privileged")]
+    pub _privileged: Option<IgnoredAny>,
+    #[serde(rename = "read_only")]
+    pub _read_only: Option<IgnoredAny>,
+    #[serde(rename = "restart")]
+    pub _restart: Option<IgnoredAny>,
+    #[serde(rename = "secrets")]
+    pub _secrets: Option<IgnoredAny>,
+    #[serde(rename = "security_opt")]
+    pub _security_opt: Option<IgnoredAny>,
+    #[serde(rename = "shm_size")]
+    pub _shm_size: Option<IgnoredAny>,
+    #[serde(rename = "stdin_open")]
+    pub _stdin_open: Option<IgnoredAny>,
+    #[serde(rename = "sysctls")]
+    pub _sysctls: Option<IgnoredAny>,
+    #[serde(rename = "tmpfs")]
+    pub _tmpfs: Option<IgnoredAny>,
+    #[serde(rename = "tty")]
+    pub _tty: Option<IgnoredAny>,
+    #[serde(rename = "ulimits")]
+    pub _ulimits: Option<IgnoredAny>,
+    #[serde(rename = "userns_mode")]
+    pub _userns_mode: Option<IgnoredAny>,
+}
+
+/// `"8080:80"`, `"8080:80/udp"`, `8080` or the long form.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum PortEntry {
+    Number(u32),
+    Short(String),
+    Long(LongPort),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongPort {
+    pub target: u32,
+    pub published: Option<Scalar>,
+    pub protocol: Option<String>,
+    pub mode: Option<String>,
+}
+
+/// `./data:/data:ro`, `name:/data` or the long form.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum VolumeEntry {
+    Short(String),
+    Long(LongVolume),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongVolume {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: Option<String>,
+    pub target: String,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Healthcheck {
+    pub test: Option<StringOrList>,
+    #[serde(default, deserialize_with = "duration")]
+    pub interval: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    pub timeout: Option<Duration>,
+    pub retries: Option<u64>,
+    #[serde(default, deserialize_with = "duration")]
+    pub start_period: Option<Duration>,
+    #[serde(default)]
+    pub disable: bool,
+    #[serde(rename = "start_interval")]
+    pub _start_interval: Option<IgnoredAny>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeployMode {
+    #[default]
+    Replicated,
+    Global,
+    ReplicatedJob,
+    GlobalJob,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    #[serde(default)]
+    pub mode: DeployMode,
+    pub replicas: Option<u64>,
+    pub labels: Option<ListOrMap>,
+    pub update_config: Option<Rollout>,
+    pub rollback_config: Option<Rollout>,
+    pub restart_policy: Option<Restart>,
+    pub placement: Option<Placement>,
+    pub resources: Option<Resources>,
+    #[serde(rename = "endpoint_mode")]
+    pub _endpoint_mode: Option<IgnoredAny>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    pub parallelism: Option<u64>,
+    #[serde(default, deserialize_with = "duration")]
+    pub delay: Option<Duration>,
+    pub failure_action: Option<FailureAction>,
+    #[serde(default, deserialize_with = "duration")]
+    pub monitor: Option<Duration>,
+    pub max_failure_ratio: Option<f64>,
+    pub order: Option<UpdateOrder>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restart {
+    pub condition: Option<RestartCondition>,
+    #[serde(default, deserialize_with = "duration")]
+    pub delay: Option<Duration>,
+    pub max_attempts: Option<u64>,
+    #[serde(default, deserialize_with = "duration")]
+    pub window: Option<Duration>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Placement {
+    #[serde(default)]
+    pub constraints: Vec<String>,
+    #[serde(default)]
+    pub preferences: Vec<Spread>,
+    pub max_replicas_per_node: Option<u64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spread {
+    pub spread: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default)]
+    pub limits: Amounts,
+    #[serde(default)]
+    pub reservations: Amounts,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amounts {
+    #[serde(default, deserialize_with = "cpus")]
+    pub cpus: Option<f64>,
+    #[serde(default, deserialize_with = "memory")]
+    pub memory: Option<u64>,
+    #[serde(rename = "pids")]
+    pub _pids: Option<IgnoredAny>,
+    #[serde(rename = "devices")]
+    pub _devices: Option<IgnoredAny>,
+    #[serde(rename = "generic_resources")]
+    pub _generic_resources: Option<IgnoredAny>,
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    shoal_api::duration::serde_humane::deserialize(d).map(Some)
+}
+
+fn memory<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    shoal_api::size::serde_humane::deserialize(d).map(Some)
+}
+
+/// `"0.5"` (Compose writes it as a string) or `0.5`.
+fn cpus<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number of CPUs like \"0.5\"")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("invalid number of CPUs {v:?}")))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+    }
+    d.deserialize_any(V).map(Some)
+}
