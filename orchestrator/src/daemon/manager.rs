@@ -3,13 +3,13 @@
 
 use super::serve::{Apps, serve};
 use super::{Config, Site, Switch, join, recover, role_change, run_until_first_ends, spawn_keeper};
-use crate::http::{AppState, EventHistory, local_router, tls_router};
+use crate::http::{AppState, local_router, tls_router};
 use crate::identity::Identity;
 use crate::leader::Leadership;
 use crate::pki::{CertKeeper, NodeTls, load_bootstrap_ca};
 use crate::raft::membership::MembershipLock;
 use crate::raft::{self, Member, Writer};
-use crate::store::Store;
+use crate::store::{EventHistory, Store};
 use anyhow::Context;
 use shoal_agent::{AgentConfig, HttpClients};
 use shoal_api::Role;

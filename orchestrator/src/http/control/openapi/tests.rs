@@ -273,11 +273,12 @@ fn real_values_validate_and_use_every_declared_property() {
     );
     // Request bodies whose types only deserialize: the value that validates is accepted.
     let cluster_update = json!({ "version": 3, "spec": cluster_spec });
-    serde_json::from_value::<crate::http::cluster::ClusterUpdate>(cluster_update.clone())
+    serde_json::from_value::<crate::http::control::cluster::ClusterUpdate>(cluster_update.clone())
         .expect("a ClusterUpdate");
     check("ClusterUpdate", cluster_update);
     let rotate = json!({ "role": "manager" });
-    serde_json::from_value::<crate::http::cluster::Rotate>(rotate.clone()).expect("a Rotate");
+    serde_json::from_value::<crate::http::control::cluster::Rotate>(rotate.clone())
+        .expect("a Rotate");
     check("RotateJoinToken", rotate);
 
     let unused: Vec<String> = declared(&schemas).difference(&v.seen).cloned().collect();

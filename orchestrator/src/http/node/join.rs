@@ -1,10 +1,10 @@
 //! `POST /v1/join`: admits a new node. The token decides the role (worker or manager); a
 //! wrong or rotated token is refused and nothing is created.
 
-use super::AppState;
-use super::authz::Caller;
-use super::error::ApiError;
-use super::json::Body;
+use crate::http::AppState;
+use crate::http::authz::Caller;
+use crate::http::error::ApiError;
+use crate::http::json::Body;
 use crate::raft::Member;
 use crate::raft::membership::change_membership;
 use crate::store::Action;
@@ -27,7 +27,7 @@ pub async fn join(
     let node_id = NodeId::random();
     // Signed before the node exists: a bad request creates nothing, and a certificate whose
     // node was never written opens nothing.
-    let (ca, expiry) = super::ca::signer(&st)?;
+    let (ca, expiry) = crate::http::node::ca::signer(&st)?;
     let cert_pem = ca
         .sign_node(&req.csr, node_id.as_str(), role, expiry)
         .map_err(|e| ApiError::invalid("csr", e.to_string()))?;

@@ -1,7 +1,7 @@
 //! `/v1/cluster`: the cluster object, and join token rotation.
 
-use super::AppState;
-use super::error::ApiError;
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use axum::Json;
 use axum::extract::State;
 use shoal_api::Cluster;
@@ -24,7 +24,7 @@ pub struct ClusterUpdate {
 /// `POST /v1/cluster` `{"version", "spec"}`: change cluster settings.
 pub async fn update(
     State(st): State<AppState>,
-    super::json::Body(req): super::json::Body<ClusterUpdate>,
+    crate::http::json::Body(req): crate::http::json::Body<ClusterUpdate>,
 ) -> Result<Json<Cluster>, ApiError> {
     shoal_api::validate::validate_cluster_spec(&req.spec)?;
     st.writer
@@ -44,7 +44,7 @@ pub struct Rotate {
 /// `POST /v1/cluster/rotate-join-token` `{"role":"worker"|"manager"}`.
 pub async fn rotate_join_token(
     State(st): State<AppState>,
-    super::json::Body(req): super::json::Body<Rotate>,
+    crate::http::json::Body(req): crate::http::json::Body<Rotate>,
 ) -> Result<Json<Cluster>, ApiError> {
     let current = get(State(st.clone())).await?.0.join_tokens;
     let old = match req.role {

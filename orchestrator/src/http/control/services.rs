@@ -1,9 +1,9 @@
 //! `/v1/services`: create, list, get, update (with the version read), roll back, delete.
 
-use super::AppState;
-use super::error::ApiError;
-use super::json::{Body, parse};
 use super::resolve::resolve;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::{Body, parse};
 use crate::store::Action;
 use axum::Json;
 use axum::body::Bytes;

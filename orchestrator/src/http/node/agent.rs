@@ -1,12 +1,12 @@
 //! `/v1/dispatcher/*`: what agents call, each for its own node (the one its certificate
 //! names). Only the leader's dispatcher answers.
 
-use super::AppState;
-use super::authz::Caller;
-use super::error::ApiError;
-use super::json::Body;
-use super::json::{Query, ndjson};
 use crate::dispatcher::assignment_stream;
+use crate::http::AppState;
+use crate::http::authz::Caller;
+use crate::http::error::ApiError;
+use crate::http::json::Body;
+use crate::http::json::{Query, ndjson};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};

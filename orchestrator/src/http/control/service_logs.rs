@@ -9,12 +9,12 @@
 //! goes away. A node that is not connected, or loses its session, is named in a notice so
 //! missing output is never silent.
 
-use super::AppState;
-use super::error::ApiError;
-use super::json::{Query, ndjson};
 use super::resolve::resolve;
 use super::services::find;
 use crate::dispatcher::{Dispatcher, Subscription};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::{Query, ndjson};
 use crate::store::Store;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;

@@ -1,7 +1,7 @@
 //! `/v1/raft/*`: Raft RPCs from other managers, answered as `Result<Response, RaftError>`.
 
-use super::AppState;
-use super::json::Body;
+use crate::http::AppState;
+use crate::http::json::Body;
 use crate::raft::TypeConfig;
 use axum::Json;
 use axum::extract::State;

@@ -8,8 +8,8 @@ mod tests;
 #[cfg(test)]
 mod validator;
 
-use super::authz::{Access, access};
-use super::route_table::{self, Payload, Route};
+use crate::http::authz::{Access, access};
+use crate::http::route_table::{self, Payload, Route};
 use axum::Json;
 use serde_json::{Map, Value, json};
 use std::sync::OnceLock;

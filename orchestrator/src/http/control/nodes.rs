@@ -1,9 +1,9 @@
 //! `/v1/nodes`: list, get, update spec. Manager status comes live from Raft metrics.
 
-use super::AppState;
-use super::error::ApiError;
-use super::json::Body;
 use super::resolve::resolve;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::Body;
 use crate::store::Action;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -92,7 +92,7 @@ pub struct RemoveQuery {
 pub async fn remove(
     State(st): State<AppState>,
     Path(r): Path<String>,
-    super::json::Query(q): super::json::Query<RemoveQuery>,
+    crate::http::json::Query(q): crate::http::json::Query<RemoveQuery>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let node = find(&st, &r)?;
     let host = &node.description.hostname;

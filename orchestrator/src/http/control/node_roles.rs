@@ -3,9 +3,9 @@
 //! it (a promoted worker then joins Raft). A demotion also takes the manager out of Raft, and
 //! is refused when the managers left could not form a quorum.
 
-use super::AppState;
-use super::error::ApiError;
 use super::nodes::{find, with_manager_status};
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use crate::raft::membership::{change_membership, quorum_without};
 use crate::store::Action;
 use axum::Json;

@@ -2,7 +2,7 @@
 //! the control API (a scraper uses a client bundle), and answered by the manager asked, not
 //! relayed to the leader: each manager reports its own Raft view.
 
-use super::AppState;
+use crate::http::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;

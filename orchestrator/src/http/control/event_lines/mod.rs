@@ -134,5 +134,4 @@ fn task_attributes(t: &Task) -> BTreeMap<String, String> {
 }
 
 #[cfg(test)]
-#[path = "event_lines_tests.rs"]
 mod tests;

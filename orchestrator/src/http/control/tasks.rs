@@ -1,9 +1,9 @@
 //! `/v1/tasks`: list (by service, by node, current or all) and get.
 
-use super::AppState;
-use super::error::ApiError;
-use super::json::Query;
 use super::resolve::resolve;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::Query;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;

@@ -1,10 +1,10 @@
 //! `/v1/ca`: the cluster CA certificate (public: a joiner checks it against its token), node
 //! certificate status and renewal (a node for itself), and client bundles for shoalctl.
 
-use super::AppState;
-use super::authz::Caller;
-use super::error::ApiError;
-use super::json::Body;
+use crate::http::AppState;
+use crate::http::authz::Caller;
+use crate::http::error::ApiError;
+use crate::http::json::Body;
 use crate::pki::RootCa;
 use axum::extract::State;
 use axum::http::header;

@@ -1,7 +1,8 @@
-//! The recent past of `GET /v1/events`, so a reader can ask for the changes `since` a time, as
-//! `docker events --since` does. Each manager keeps the last [`KEPT`] batches of changes it
-//! applied, stamped with when it applied them. It is memory only: a manager remembers what it
-//! saw since it started, and says so when asked for more.
+//! The recent past of the store's changes, kept for `GET /v1/events?since=`, so a reader can
+//! ask for the changes `since` a time, as `docker events --since` does. A subscriber of the
+//! store (not part of the HTTP layer): each manager keeps the last [`KEPT`] batches of changes
+//! it applied, stamped with when it applied them. It is memory only: a manager remembers what
+//! it saw since it started, and says so when asked for more.
 
 use crate::store::{Event, Store};
 use shoal_api::Timestamp;

@@ -8,12 +8,12 @@
 //! survives a change of leader, and a follower adds no hop. A manager cut off from the leader
 //! goes quiet until it catches up. The stream ends when the manager stops.
 
-use super::AppState;
-use super::error::ApiError;
-use super::event_history::{self, EventHistory, Past};
 use super::event_lines::{dropped, lines_of};
-use super::json::{Query, ndjson};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::{Query, ndjson};
 use crate::store::Event;
+use crate::store::event_history::{self, EventHistory, Past};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use futures::Stream;

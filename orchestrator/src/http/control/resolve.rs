@@ -1,6 +1,6 @@
 //! Turns what a user typed (an id, a name, or a unique id prefix) into one object.
 
-use super::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Finds the one candidate whose id equals `r`, else whose name equals `r`, else whose id
 /// starts with `r`. `kind` names the object in errors.
