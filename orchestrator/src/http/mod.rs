@@ -2,15 +2,15 @@
 //! TCP listen address. Handlers validate, then read the store or write through Raft.
 //!
 //! The handlers are grouped by who calls them:
-//! - [`control`]: the control API for users and shoalctl (services, tasks, nodes, cluster,
+//! - `control`: the control API for users and shoalctl (services, tasks, nodes, cluster,
 //!   events, logs, metrics, the OpenAPI document);
-//! - [`node`]: what nodes call for themselves (the dispatcher session of agents, joining,
+//! - `node`: what nodes call for themselves (the dispatcher session of agents, joining,
 //!   the CA and certificate renewal);
-//! - [`raft`]: the Raft transport between managers.
+//! - `raft`: the Raft transport between managers.
 //!
 //! Shared by all three, at this level: the router (this file) and the one table of routes
-//! ([`route_table`]), who may call what ([`authz`]), relaying to the leader ([`forward`]),
-//! JSON bodies and queries ([`json`]) and the one mapping of errors to responses ([`error`]).
+//! ([`route_table`]), who may call what ([`authz`]), relaying to the leader (`forward`),
+//! JSON bodies and queries (`json`) and the one mapping of errors to responses (`error`).
 
 pub mod authz;
 mod control;

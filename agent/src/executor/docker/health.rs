@@ -3,8 +3,8 @@
 //! who inspect their container only when told it changed, or every [`RECHECK`] as a safety
 //! net. A broken stream is reopened and every waiter re-inspects.
 
+use super::labels;
 use crate::executor::{ExecError, Health};
-use crate::labels;
 use bollard::Docker;
 use bollard::models::{ContainerState, HealthStatusEnum};
 use bollard::query_parameters::EventsOptions;

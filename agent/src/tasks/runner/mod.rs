@@ -9,7 +9,7 @@
 //! last probe's output.
 
 use crate::executor::{ContainerInfo, ExecError, Executor, Health};
-use crate::reporter::ReportTx;
+use crate::session::reporter::ReportTx;
 use shoal_api::dispatch::StatusUpdate;
 use shoal_api::{Task, TaskState, TaskStatus, Timestamp};
 use std::sync::Arc;
@@ -280,3 +280,6 @@ async fn wait_change(r: &mut Runner) {
         _ = r.desired.changed() => {}
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,11 @@
 //! The runtime behind the agent: what it takes to run one task's container. Futures are boxed
 //! so the trait can be used as `dyn Executor`.
+//!
+//! Two implementations: [`docker::DockerExecutor`], the real one (bollard), and
+//! [`sim::SimExecutor`], containers in memory for unit tests and hollow-node benchmarks.
+
+pub mod docker;
+pub mod sim;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;

@@ -1,9 +1,9 @@
 //! The runner and health checks, on the simulated executor: `starting` until healthy, then
 //! `running`; unhealthy stops the container and fails the task with the probe's output.
 
+use crate::executor::sim::SimExecutor;
 use crate::executor::{Executor, Health};
-use crate::runner::{self, Runner};
-use crate::sim::SimExecutor;
+use crate::tasks::runner::{self, Runner};
 use shoal_api::dispatch::StatusUpdate;
 use shoal_api::{HealthCheck, Meta, ServiceId, Task, TaskId, TaskState, TaskStatus, TaskTemplate};
 use std::sync::Arc;

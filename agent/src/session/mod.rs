@@ -1,11 +1,20 @@
 //! The agent's session with a manager: register, heartbeat at the period the manager asks
 //! for, follow the assignment stream, and serve log subscriptions (`log_relay`). Any failure
-//! ends the session; the agent then registers again, trying the managers it knows in turn.
-//! Containers keep running meanwhile.
+//! ends the session; the agent then registers again, trying the managers it knows in turn
+//! (`managers`, refreshed at each registration). Containers keep running meanwhile.
+//!
+//! What flows back to the manager goes through the session too: task status in batches
+//! (`reporter`) and container output for log subscriptions (`log_relay`).
 
+mod log_relay;
+mod managers;
+pub(crate) mod reporter;
+
+pub use managers::Managers;
+
+use crate::AgentConfig;
 use crate::executor::Executor;
-use crate::worker::Worker;
-use crate::{AgentConfig, log_relay, reporter};
+use crate::tasks::Worker;
 use futures::StreamExt;
 use shoal_api::dispatch::{Assignments, HeartbeatRequest, RegisterRequest, RegisterResponse};
 use std::sync::Arc;

@@ -1,12 +1,14 @@
 //! The Docker executor (bollard). Containers carry Shoal's labels and are named
 //! `<service>.<slot>.<task-id>`; only containers labelled with this node's id are listed, so
-//! several nodes can share one engine. What goes into a container is in `docker_body`; how
-//! its health is followed, in `docker_health`.
+//! several nodes can share one engine. What goes into a container is in `body`; how
+//! its health is followed, in `health`; the labels themselves, in `labels`.
 
-use crate::docker_body::container_body;
-use crate::docker_health::{self, HealthEvents};
+mod body;
+mod health;
+mod labels;
+
 use crate::executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
-use crate::labels;
+use body::container_body;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
@@ -18,6 +20,7 @@ use bollard::query_parameters::{
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use health::HealthEvents;
 use shoal_api::logs::{LogOptions, LogStream};
 use shoal_api::{NodeDescription, NodeId, Task, TaskId};
 use std::collections::HashMap;
@@ -62,7 +65,7 @@ impl DockerExecutor {
         let docker = docker.negotiate_version().await.map_err(runtime)?;
         docker.ping().await.map_err(runtime)?;
         Ok(DockerExecutor {
-            health_events: docker_health::watch(docker.clone(), &node_id),
+            health_events: health::watch(docker.clone(), &node_id),
             docker,
             node_id,
             teardown: tokio::sync::Semaphore::new(TEARDOWN_CONCURRENCY),
@@ -294,7 +297,7 @@ impl Executor for DockerExecutor {
         container: &'a str,
         seen: Option<&'a Health>,
     ) -> BoxFuture<'a, Result<Health, ExecError>> {
-        Box::pin(docker_health::wait_health(
+        Box::pin(health::wait_health(
             &self.docker,
             &self.health_events,
             container,

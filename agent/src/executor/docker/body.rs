@@ -4,7 +4,7 @@
 //! published ports (host port bindings). Docker stops the container with its configured stop
 //! signal, so `stop` needs nothing more.
 
-use crate::labels;
+use super::labels;
 use bollard::models::{
     ContainerCreateBody, HealthConfig, HostConfig, Mount, MountType, PortBinding, PortMap,
 };

@@ -2,9 +2,9 @@
 //! task's desired state changes and cancelled when the task is no longer assigned. On a full
 //! assignment set it also removes this node's containers that belong to no known task.
 
+use super::runner::{self, Runner};
 use crate::executor::{ContainerInfo, Executor};
-use crate::reporter::ReportTx;
-use crate::runner::{self, Runner};
+use crate::session::reporter::ReportTx;
 use shoal_api::dispatch::Assignments;
 use shoal_api::{Task, TaskId, TaskState};
 use std::collections::HashMap;
