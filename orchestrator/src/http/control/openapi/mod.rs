@@ -3,10 +3,6 @@
 //! authorization rules (`authz.rs`) and the object schemas from [`schemas`].
 
 pub mod schemas;
-#[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod validator;
 
 use crate::http::authz::{Access, access};
 use crate::http::route_table::{self, Payload, Route};
@@ -155,3 +151,6 @@ fn responses(r: &Route, access: Access) -> Value {
     out.insert("default".into(), error("Any other error"));
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,8 @@
 //! resolves, and real values of every kind validate against their schemas while using every
 //! property the schemas declare.
 
-use super::validator::{Validator, declared};
+mod validator;
+
 use super::{document, schemas};
 use crate::http::authz::access;
 use crate::http::route_table;
@@ -13,6 +14,7 @@ use serde_json::{Value, json};
 use shoal_api::rest::{ErrorBody, ErrorDetail, NodeUpdate, ServiceUpdate, VersionInfo};
 use shoal_api::{Cluster, Node, Service, ServiceSpec, Task};
 use std::collections::BTreeSet;
+use validator::{Validator, declared};
 
 fn doc() -> Value {
     document(&route_table::all())
