@@ -56,7 +56,7 @@ fn every_route_is_documented_once_with_its_access() {
 
 #[test]
 fn the_router_is_built_from_the_table_alone() {
-    let source = include_str!("../mod.rs");
+    let source = include_str!("../../../mod.rs");
     let start = source.find("fn routes(").expect("fn routes in http/mod.rs");
     let body = &source[start..];
     let body = &body[..body.find("\n}\n").expect("end of fn routes")];
