@@ -1,25 +1,39 @@
-//! The Shoal agent: keeps a session with the leading manager (register, heartbeat, assignment
-//! stream), runs each assigned task through an [`Executor`] and reports status in batches.
-//! The Docker executor is the real one; [`sim::SimExecutor`] stands in for unit tests and
-//! hollow-node benchmarks.
+//! The Shoal agent: the worker half of a node. It keeps a session with the leading manager,
+//! runs the tasks assigned to its node as containers and reports what becomes of them.
+//!
+//! How the pieces fit, following one assignment:
+//!
+//! ```text
+//! manager's dispatcher --assignments--> session --> tasks::Worker --> one runner per task
+//!        ^                                                              |
+//!        |                                                     Executor (Docker or sim)
+//!        +---- status batches <-- session::reporter <-- state reports --+
+//! ```
+//!
+//! - `session`: registration (which also refreshes the list of [`Managers`]), heartbeats at
+//!   the period the manager asks for, the assignment stream, the status reporter, and the log
+//!   relay that answers the leader's log subscriptions. A broken session is simply opened
+//!   again, against the next manager if need be; containers keep running meanwhile.
+//! - `tasks`: the worker turns assignment messages into runners, one per task; a runner
+//!   owns one task's life on this node (create, start, watch health, stop, remove) and only
+//!   ever moves its state forward.
+//! - [`executor`]: the runtime behind a trait, so the rest never talks to Docker directly.
+//!   [`docker`] is the real one (containers labelled with their task and node, so several
+//!   nodes can share one engine); [`sim::SimExecutor`] keeps containers in memory for unit
+//!   tests and hollow-node benchmarks.
+//! - The node's mTLS client for talking to managers ([`HttpClients`]) comes from
+//!   `shoal-client`, which the managers and the CLI share.
+//!
+//! The agent never decides anything about placement or restarts: it does what the manager
+//! assigned and tells it what happened. Restarts are new tasks made on the manager.
 
-pub mod docker;
-mod docker_body;
-mod docker_health;
 pub mod executor;
-mod labels;
-mod log_relay;
-mod managers;
-mod reporter;
-mod runner;
-#[cfg(test)]
-mod runner_health_tests;
 mod session;
-pub mod sim;
-mod worker;
+mod tasks;
 
 pub use executor::{ContainerInfo, ExecError, Executor, Health, LogChunk};
-pub use managers::Managers;
+pub use executor::{docker, sim};
+pub use session::Managers;
 use shoal_client::HttpClients;
 
 use shoal_api::NodeId;

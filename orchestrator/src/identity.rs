@@ -4,6 +4,25 @@
 use serde::{Deserialize, Serialize};
 use shoal_api::{NodeId, Role};
 use std::path::Path;
+use thiserror::Error;
+
+/// What can go wrong with `node.json`. The messages are those of the underlying error, as a
+/// node has always printed them at start.
+#[derive(Debug, Error)]
+pub enum IdentityError {
+    /// The file exists but cannot be read.
+    #[error(transparent)]
+    Read(std::io::Error),
+    /// The file is not a node identity.
+    #[error(transparent)]
+    Parse(serde_json::Error),
+    /// The identity cannot be encoded.
+    #[error(transparent)]
+    Encode(serde_json::Error),
+    /// The file (or its directory) cannot be written or synced.
+    #[error(transparent)]
+    Write(std::io::Error),
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Identity {
@@ -32,11 +51,13 @@ fn manager() -> Role {
 const FILE: &str = "node.json";
 
 /// Reads the identity, or `None` on a data dir that never held a node.
-pub fn load(data_dir: &Path) -> anyhow::Result<Option<Identity>> {
+pub fn load(data_dir: &Path) -> Result<Option<Identity>, IdentityError> {
     match std::fs::read(data_dir.join(FILE)) {
-        Ok(b) => Ok(Some(serde_json::from_slice(&b)?)),
+        Ok(b) => Ok(Some(
+            serde_json::from_slice(&b).map_err(IdentityError::Parse)?,
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(IdentityError::Read(e)),
     }
 }
 
@@ -57,13 +78,16 @@ pub fn new_raft_id() -> u64 {
 }
 
 /// Writes the identity durably (temp file, fsync, rename).
-pub fn save(data_dir: &Path, id: &Identity) -> anyhow::Result<()> {
+pub fn save(data_dir: &Path, id: &Identity) -> Result<(), IdentityError> {
     use std::io::Write;
+    let bytes = serde_json::to_vec_pretty(id).map_err(IdentityError::Encode)?;
     let tmp = data_dir.join(format!("{FILE}.tmp"));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(&serde_json::to_vec_pretty(id)?)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, data_dir.join(FILE))?;
-    std::fs::File::open(data_dir)?.sync_all()?;
-    Ok(())
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, data_dir.join(FILE))?;
+        std::fs::File::open(data_dir)?.sync_all()
+    };
+    write().map_err(IdentityError::Write)
 }

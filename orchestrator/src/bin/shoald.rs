@@ -92,5 +92,6 @@ async fn main() -> anyhow::Result<()> {
             .zip(args.join_token)
             .map(|(addr, token)| daemon::Join { addr, token }),
     };
-    daemon::run(config, listener, shutdown).await
+    daemon::run(config, listener, shutdown).await?;
+    Ok(())
 }

@@ -6,13 +6,55 @@
 use super::Join;
 use crate::identity::{self, Identity, PendingJoin};
 use crate::pki::new_key_and_csr;
-use anyhow::Context;
 use shoal_api::rest::{ErrorBody, JoinRequest, JoinResponse, RaftJoinRequest};
-use shoal_client::HttpClients;
 use shoal_client::tls::{self, Bundle};
+use shoal_client::{HttpClients, node_http};
 use std::path::PathBuf;
 use std::time::Duration;
+use thiserror::Error;
 use tokio_util::sync::CancellationToken;
+
+/// Why this node could not join the cluster (or, as a manager, its Raft membership).
+#[derive(Debug, Error)]
+pub enum JoinClusterError {
+    #[error("malformed join token: expected SWMTKN-1-<digest>-<secret>")]
+    MalformedToken,
+    #[error("cannot reach the manager at {addr}")]
+    Unreachable {
+        addr: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the manager at {addr} did not hand out its CA: {status}")]
+    NoCa {
+        addr: String,
+        status: reqwest::StatusCode,
+    },
+    #[error(
+        "the manager at {addr} presented a CA that does not match the join token (token pins {pinned}, CA digest is {actual}): wrong address or wrong token"
+    )]
+    CaMismatch {
+        addr: String,
+        pinned: String,
+        actual: String,
+    },
+    #[error("cannot join the cluster through {addr}: {message}")]
+    Refused { addr: String, message: String },
+    #[error("the cluster refused to add this manager to raft: {0}")]
+    RaftRefused(String),
+    /// The CA fetched, or the TLS setup made from it, is unusable.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The manager's answer could not be read.
+    #[error(transparent)]
+    Response(reqwest::Error),
+    /// This node's key or signing request cannot be made.
+    #[error(transparent)]
+    Key(#[from] crate::pki::CaError),
+    /// The identity cannot be saved once the join is complete.
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityError),
+}
 
 /// How long a join is retried while the cluster answers that it cannot take writes.
 const JOIN_RETRY_FOR: Duration = Duration::from_secs(60);
@@ -22,22 +64,20 @@ pub async fn join_cluster(
     join: &Join,
     hostname: &str,
     advertise: &str,
-) -> anyhow::Result<(Identity, Bundle)> {
+) -> Result<(Identity, Bundle), JoinClusterError> {
     tls::install_default_provider();
     let pinned = token_digest(&join.token)?;
     let ca_pem = fetch_ca(&join.addr).await?;
     let actual = tls::ca_digest_pem(&ca_pem)?;
     if actual != pinned {
-        anyhow::bail!(
-            "the manager at {} presented a CA that does not match the join token (token pins {pinned}, CA digest is {actual}): wrong address or wrong token",
-            join.addr
-        );
+        return Err(JoinClusterError::CaMismatch {
+            addr: join.addr.clone(),
+            pinned,
+            actual,
+        });
     }
     let (key_pem, csr) = new_key_and_csr()?;
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls::anonymous_client_config(&ca_pem)?)
-        .connect_timeout(Duration::from_secs(5))
-        .build()?;
+    let client = node_http::build_anonymous(&ca_pem)?;
     let req = JoinRequest {
         token: join.token.clone(),
         hostname: hostname.to_string(),
@@ -53,7 +93,10 @@ pub async fn join_cluster(
             .json(&req)
             .send()
             .await
-            .with_context(|| format!("cannot reach the manager at {}", join.addr))?;
+            .map_err(|source| JoinClusterError::Unreachable {
+                addr: join.addr.clone(),
+                source,
+            })?;
         if resp.status().is_success() {
             break resp;
         }
@@ -65,12 +108,15 @@ pub async fn join_cluster(
         if status != reqwest::StatusCode::SERVICE_UNAVAILABLE
             || tokio::time::Instant::now() >= deadline
         {
-            anyhow::bail!("cannot join the cluster through {}: {message}", join.addr);
+            return Err(JoinClusterError::Refused {
+                addr: join.addr.clone(),
+                message,
+            });
         }
         tracing::warn!(via = %join.addr, %message, "the cluster cannot admit nodes right now; retrying");
         tokio::time::sleep(Duration::from_secs(1)).await;
     };
-    let joined: JoinResponse = resp.json().await?;
+    let joined: JoinResponse = resp.json().await.map_err(JoinClusterError::Response)?;
     tracing::info!(node = %joined.node_id, role = ?joined.role, "joined the cluster");
     let manager = joined.role == shoal_api::Role::Manager;
     let id = Identity {
@@ -91,34 +137,34 @@ pub async fn join_cluster(
 }
 
 /// The CA digest a token pins: `SWMTKN-1-<digest>-<secret>`.
-fn token_digest(token: &str) -> anyhow::Result<String> {
+fn token_digest(token: &str) -> Result<String, JoinClusterError> {
     let parts: Vec<&str> = token.trim().split('-').collect();
     match parts.as_slice() {
         ["SWMTKN", "1", digest, secret] if !digest.is_empty() && !secret.is_empty() => {
             Ok(digest.to_string())
         }
-        _ => anyhow::bail!("malformed join token: expected SWMTKN-1-<digest>-<secret>"),
+        _ => Err(JoinClusterError::MalformedToken),
     }
 }
 
 /// The CA certificate, fetched without trusting the server yet (checked by the caller).
-async fn fetch_ca(addr: &str) -> anyhow::Result<String> {
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls::unverified_client_config()?)
-        .connect_timeout(Duration::from_secs(5))
-        .build()?;
+async fn fetch_ca(addr: &str) -> Result<String, JoinClusterError> {
+    let client = node_http::build_unverified()?;
     let resp = client
         .get(format!("https://{addr}/v1/ca"))
         .send()
         .await
-        .with_context(|| format!("cannot reach the manager at {addr}"))?;
+        .map_err(|source| JoinClusterError::Unreachable {
+            addr: addr.to_string(),
+            source,
+        })?;
     if !resp.status().is_success() {
-        anyhow::bail!(
-            "the manager at {addr} did not hand out its CA: {}",
-            resp.status()
-        );
+        return Err(JoinClusterError::NoCa {
+            addr: addr.to_string(),
+            status: resp.status(),
+        });
     }
-    Ok(resp.text().await?)
+    resp.text().await.map_err(JoinClusterError::Response)
 }
 
 /// Asks the cluster to add this manager to Raft (its Raft server already answers), retrying
@@ -130,7 +176,7 @@ pub(super) async fn join_raft(
     advertise: String,
     http: HttpClients,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), JoinClusterError> {
     let req = RaftJoinRequest {
         node_id: id.node_id.clone(),
         raft_id: id.raft_id,
@@ -153,7 +199,7 @@ pub(super) async fn join_raft(
                     Ok(b) => b.error.message,
                     Err(e) => e.to_string(),
                 };
-                anyhow::bail!("the cluster refused to add this manager to raft: {message}");
+                return Err(JoinClusterError::RaftRefused(message));
             }
             Ok(r) => tracing::warn!(via, status = %r.status(), "joining raft failed; retrying"),
             Err(e) => tracing::warn!(via, error = %e, "joining raft failed; retrying"),

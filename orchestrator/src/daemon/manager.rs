@@ -2,15 +2,15 @@
 //! agent, until shutdown or until the cluster demotes this manager.
 
 use super::serve::{Apps, serve};
-use super::{Config, Site, Switch, join, recover, role_change, run_until_first_ends, spawn_keeper};
-use crate::http::{AppState, EventHistory, local_router, tls_router};
+use super::{Config, DaemonError, Site, Switch, join, recover, role_change};
+use super::{run_until_first_ends, spawn_keeper};
+use crate::http::{AppState, local_router, tls_router};
 use crate::identity::Identity;
 use crate::leader::Leadership;
 use crate::pki::{CertKeeper, NodeTls, load_bootstrap_ca};
 use crate::raft::membership::MembershipLock;
 use crate::raft::{self, Member, Writer};
-use crate::store::Store;
-use anyhow::Context;
+use crate::store::{EventHistory, Store};
 use shoal_agent::AgentConfig;
 use shoal_api::Role;
 use shoal_client::HttpClients;
@@ -24,13 +24,13 @@ pub(super) async fn run(
     tls: NodeTls,
     site: Site,
     shutdown: CancellationToken,
-) -> anyhow::Result<Option<Switch>> {
+) -> Result<Option<Switch>, DaemonError> {
     let recovered = if config.force_new_cluster {
         Some(recover::set_aside_for_new_cluster(&config.data_dir, id).await?)
     } else {
         None
     };
-    let http = HttpClients::new(&tls.bundle())?;
+    let http = HttpClients::new(&tls.bundle()).map_err(DaemonError::ClientCertificate)?;
     let store = Store::new();
     let contacts = raft::PeerContacts::default();
     let raft = raft::start(
@@ -53,9 +53,7 @@ pub(super) async fn run(
                 node_id: id.node_id.clone(),
             },
         )]);
-        raft.initialize(members)
-            .await
-            .context("cannot initialize the cluster")?;
+        raft.initialize(members).await?;
         tracing::info!(node = %id.node_id, "created a new cluster");
     }
 
@@ -65,11 +63,11 @@ pub(super) async fn run(
         raft.wait(Some(std::time::Duration::from_secs(10)))
             .current_leader(id.raft_id, "leader of the new cluster")
             .await
-            .context("the new one-manager cluster did not elect this manager")?;
+            .map_err(DaemonError::NotElected)?;
         writer
             .write(vec![crate::store::Action::ReplaceState(Box::new(state))])
             .await
-            .context("cannot restore the state into the new cluster")?;
+            .map_err(DaemonError::Restore)?;
         tracing::warn!("forced a new one-manager cluster from this manager's state");
     }
     let (dispatcher_tx, dispatcher_rx) = watch::channel(None);
@@ -120,20 +118,21 @@ pub(super) async fn run(
         leadership.run(stop).await;
         Ok(())
     });
-    tasks.spawn(raft::snapshot::run(
-        raft.clone(),
-        store.clone(),
-        shutdown.clone(),
-    ));
+    let snapshots = raft::snapshot::run(raft.clone(), store.clone(), shutdown.clone());
+    tasks.spawn(async move {
+        snapshots.await;
+        Ok(())
+    });
     if let Some(pending) = id.pending_raft_join.clone() {
-        tasks.spawn(join::join_raft(
+        let joining = join::join_raft(
             config.data_dir.clone(),
             id.clone(),
             pending,
             advertise.clone(),
             http.clone(),
             shutdown.clone(),
-        ));
+        );
+        tasks.spawn(async move { Ok(joining.await?) });
     }
     if config.agent {
         let agent = AgentConfig {
@@ -146,7 +145,11 @@ pub(super) async fn run(
             addr: Some(advertise.clone()),
         };
         let stop = shutdown.clone();
-        tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
+        tasks.spawn(async move {
+            shoal_agent::run(agent, stop)
+                .await
+                .map_err(DaemonError::Agent)
+        });
     }
     // Itself first (it relays to the leader), then the others: a manager cut off from Raft,
     // as a demoted one may be, still learns its new role.

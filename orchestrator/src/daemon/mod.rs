@@ -5,6 +5,7 @@
 //! process, keeping its containers. Tests call [`run`] exactly as the binary does.
 
 mod bootstrap;
+mod error;
 mod join;
 mod manager;
 mod recover;
@@ -12,7 +13,6 @@ mod serve;
 mod worker;
 
 use crate::identity::{self, Identity};
-use anyhow::Context;
 use shoal_api::Role;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -22,7 +22,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use join::join_cluster;
+pub use error::DaemonError;
+pub use join::{JoinClusterError, join_cluster};
+pub use recover::RecoverError;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -68,23 +70,26 @@ pub async fn run(
     mut config: Config,
     listener: TcpListener,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), DaemonError> {
     shoal_client::tls::install_default_provider();
     // Count from the start: events before the first scrape are not lost.
     crate::telemetry::handle();
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
-    std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))?;
-    let local = dialable(listener.local_addr()?);
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| DaemonError::CreateDataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(DaemonError::DataDirPermissions)?;
+    let local = dialable(listener.local_addr().map_err(DaemonError::Listener)?);
     let advertise = config
         .advertise_addr
         .clone()
         .unwrap_or_else(|| local.to_string());
     let (mut id, tls) = bootstrap::identity_and_certificate(&config, &advertise).await?;
-    let listener = listener.into_std()?;
+    let listener = listener.into_std().map_err(DaemonError::Listener)?;
     loop {
         let site = Site {
-            listener: listener.try_clone()?,
+            listener: listener.try_clone().map_err(DaemonError::Listener)?,
             local,
             advertise: advertise.clone(),
         };
@@ -103,11 +108,13 @@ pub async fn run(
 }
 
 /// Records the node's new role; a node leaving or entering Raft starts without a Raft log.
-fn switch_role(config: &Config, mut id: Identity, switch: Switch) -> anyhow::Result<Identity> {
+fn switch_role(config: &Config, mut id: Identity, switch: Switch) -> Result<Identity, DaemonError> {
     let raft_db = config.data_dir.join("raft.redb");
     if raft_db.exists() {
-        std::fs::remove_file(&raft_db)
-            .with_context(|| format!("cannot remove {}", raft_db.display()))?;
+        std::fs::remove_file(&raft_db).map_err(|source| DaemonError::RemoveRaftDb {
+            path: raft_db.clone(),
+            source,
+        })?;
     }
     id.role = switch.to;
     if !switch.managers.is_empty() {
@@ -130,7 +137,7 @@ fn switch_role(config: &Config, mut id: Identity, switch: Switch) -> anyhow::Res
 /// the node another role, the returned slot holds that role (and the node stops, to restart
 /// in it).
 fn spawn_keeper(
-    tasks: &mut JoinSet<anyhow::Result<()>>,
+    tasks: &mut JoinSet<Result<(), DaemonError>>,
     keeper: crate::pki::CertKeeper,
     shutdown: &CancellationToken,
 ) -> Arc<Mutex<Option<Role>>> {
@@ -153,9 +160,9 @@ fn role_change(slot: &Mutex<Option<Role>>) -> Option<Role> {
 
 /// Waits for the first part to end (a bind error, say, or shutdown), then stops them all.
 async fn run_until_first_ends(
-    mut tasks: JoinSet<anyhow::Result<()>>,
+    mut tasks: JoinSet<Result<(), DaemonError>>,
     shutdown: &CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), DaemonError> {
     let first = tasks.join_next().await;
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}

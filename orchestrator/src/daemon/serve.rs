@@ -2,9 +2,8 @@
 //! `http::authz`) and in the clear on the owner-only control socket. When the node's
 //! certificate is renewed, the server and the node's HTTPS client switch to it at once.
 
-use super::Site;
+use super::{DaemonError, Site};
 use crate::pki::{NodeTls, server_config};
-use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
 use shoal_client::HttpClients;
 use std::os::unix::fs::PermissionsExt;
@@ -24,26 +23,31 @@ pub(super) struct Apps {
 
 /// Starts both servers and the certificate follower on `tasks`; returns the socket path.
 pub(super) fn serve(
-    tasks: &mut JoinSet<anyhow::Result<()>>,
+    tasks: &mut JoinSet<Result<(), DaemonError>>,
     apps: Apps,
     site: Site,
     tls: &NodeTls,
     http: &HttpClients,
     data_dir: &Path,
     shutdown: &CancellationToken,
-) -> anyhow::Result<PathBuf> {
+) -> Result<PathBuf, DaemonError> {
     let socket_path = shoal_client::paths::control_socket(data_dir);
     let _ = std::fs::remove_file(&socket_path);
-    let unix = UnixListener::bind(&socket_path)
-        .with_context(|| format!("cannot bind {}", socket_path.display()))?;
-    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))?;
+    let unix = UnixListener::bind(&socket_path).map_err(|source| DaemonError::BindSocket {
+        path: socket_path.clone(),
+        source,
+    })?;
+    std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))
+        .map_err(DaemonError::SocketPermissions)?;
 
-    let rustls = RustlsConfig::from_config(server_config(&tls.bundle())?);
+    let config = server_config(&tls.bundle()).map_err(DaemonError::ServerCertificate)?;
+    let rustls = RustlsConfig::from_config(config);
     let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(site.listener, rustls.clone())?
+    let server = axum_server::from_tcp_rustls(site.listener, rustls.clone())
+        .map_err(DaemonError::TlsListener)?
         .handle(handle.clone())
         .serve(apps.tls.into_make_service());
-    tasks.spawn(async move { server.await.context("tls server") });
+    tasks.spawn(async move { server.await.map_err(DaemonError::TlsServer) });
     let stop = shutdown.clone();
     tasks.spawn(async move {
         stop.cancelled().await;
@@ -56,7 +60,7 @@ pub(super) fn serve(
         axum::serve(unix, apps.local)
             .with_graceful_shutdown(stop.cancelled_owned())
             .await
-            .context("unix server")
+            .map_err(DaemonError::UnixServer)
     });
 
     tasks.spawn(follow_renewals(
@@ -74,7 +78,7 @@ async fn follow_renewals(
     rustls: RustlsConfig,
     http: HttpClients,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), DaemonError> {
     let mut renewed = tls.subscribe();
     loop {
         tokio::select! {

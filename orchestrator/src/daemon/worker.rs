@@ -3,10 +3,9 @@
 //! follow what the agent hears at registration, for renewals and across restarts.
 
 use super::serve::{Apps, serve};
-use super::{Config, Site, Switch, role_change, run_until_first_ends, spawn_keeper};
+use super::{Config, DaemonError, Site, Switch, role_change, run_until_first_ends, spawn_keeper};
 use crate::identity::Identity;
 use crate::pki::{CertKeeper, NodeTls};
-use anyhow::Context;
 use shoal_agent::{AgentConfig, Managers};
 use shoal_api::Role;
 use shoal_client::HttpClients;
@@ -19,8 +18,8 @@ pub(super) async fn run(
     tls: NodeTls,
     site: Site,
     shutdown: CancellationToken,
-) -> anyhow::Result<Option<Switch>> {
-    let http = HttpClients::new(&tls.bundle())?;
+) -> Result<Option<Switch>, DaemonError> {
+    let http = HttpClients::new(&tls.bundle()).map_err(DaemonError::ClientCertificate)?;
     let app = crate::http::worker_router(id.managers.clone());
     let apps = Apps {
         tls: app.clone().layer(axum::middleware::from_fn(
@@ -56,7 +55,11 @@ pub(super) async fn run(
         addr: Some(advertise),
     };
     let stop = shutdown.clone();
-    tasks.spawn(async move { shoal_agent::run(agent, stop).await.context("agent") });
+    tasks.spawn(async move {
+        shoal_agent::run(agent, stop)
+            .await
+            .map_err(DaemonError::Agent)
+    });
     let keeper = CertKeeper {
         tls,
         http,
@@ -79,7 +82,7 @@ async fn remember_managers(
     data_dir: std::path::PathBuf,
     managers: Managers,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), DaemonError> {
     let mut changes = managers.subscribe();
     loop {
         tokio::select! {

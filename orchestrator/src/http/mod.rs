@@ -1,30 +1,28 @@
 //! The REST API under `/v1` (axum), served on the owner-only unix control socket and on the
 //! TCP listen address. Handlers validate, then read the store or write through Raft.
+//!
+//! The handlers are grouped by who calls them:
+//! - `control`: the control API for users and shoalctl (services, tasks, nodes, cluster,
+//!   events, logs, metrics, the OpenAPI document);
+//! - `node`: what nodes call for themselves (the dispatcher session of agents, joining,
+//!   the CA and certificate renewal);
+//! - `raft`: the Raft transport between managers.
+//!
+//! Shared by all three, at this level: the router (this file) and the one table of routes
+//! ([`route_table`]), who may call what ([`authz`]), relaying to the leader (`forward`),
+//! JSON bodies and queries (`json`) and the one mapping of errors to responses (`error`).
 
-mod agent_routes;
 pub mod authz;
-mod ca;
-mod cluster;
+mod control;
 mod error;
-mod event_history;
-mod event_lines;
-mod events;
 mod forward;
-mod join;
 mod json;
-mod metrics_route;
-mod node_roles;
-mod nodes;
-pub mod openapi;
-mod raft_routes;
-mod resolve;
+mod node;
+mod raft;
 pub mod route_table;
-mod service_logs;
-mod services;
-mod tasks;
 
+pub use control::openapi;
 pub use error::ApiError;
-pub use event_history::EventHistory;
 
 use crate::dispatcher::Dispatcher;
 use crate::raft::{Raft, RaftId, Writer};
@@ -54,7 +52,7 @@ pub struct AppState {
     /// Cancelled when this manager stops: endless streams end, so the servers can drain.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// The changes this manager applied lately, for `GET /v1/events?since=`.
-    pub history: Arc<EventHistory>,
+    pub history: Arc<crate::store::EventHistory>,
 }
 
 impl AppState {

@@ -4,9 +4,11 @@
 //! from `authz.rs`, again the same rule the server applies.
 
 use super::AppState;
+use super::control::{cluster, events, metrics_route, node_roles, nodes, openapi};
+use super::control::{service_logs, services, tasks};
 use super::error::ApiError;
-use super::{agent_routes, ca, cluster, events, join, metrics_route, node_roles, nodes, openapi};
-use super::{raft_routes, service_logs, services, tasks};
+use super::node::{agent, ca, join};
+use super::raft;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
@@ -338,7 +340,7 @@ pub fn all() -> Vec<Route> {
             "/v1/dispatcher/register",
             "dispatcher",
             "Open an agent session",
-            agent_routes::register,
+            agent::register,
         )
         .takes(Internal("shoal_api::dispatch::RegisterRequest"))
         .gives(200, Internal("shoal_api::dispatch::RegisterResponse")),
@@ -346,7 +348,7 @@ pub fn all() -> Vec<Route> {
             "/v1/dispatcher/heartbeat",
             "dispatcher",
             "Keep an agent session alive",
-            agent_routes::heartbeat,
+            agent::heartbeat,
         )
         .takes(Internal("shoal_api::dispatch::HeartbeatRequest"))
         .gives(200, Internal("shoal_api::dispatch::HeartbeatResponse")),
@@ -354,7 +356,7 @@ pub fn all() -> Vec<Route> {
             "/v1/dispatcher/assignments",
             "dispatcher",
             "Stream a node's assignments",
-            agent_routes::assignments,
+            agent::assignments,
         )
         .query(&[
             ("node_id", "string", "The agent's node"),
@@ -365,7 +367,7 @@ pub fn all() -> Vec<Route> {
             "/v1/dispatcher/log-subscriptions",
             "dispatcher",
             "Stream the log subscriptions that concern a node",
-            agent_routes::log_subscriptions,
+            agent::log_subscriptions,
         )
         .query(&[
             ("node_id", "string", "The agent's node"),
@@ -376,7 +378,7 @@ pub fn all() -> Vec<Route> {
             "/v1/dispatcher/logs",
             "dispatcher",
             "Send container output for a log subscription",
-            agent_routes::publish_logs,
+            agent::publish_logs,
         )
         .takes(Internal("shoal_api::logs::LogBatch"))
         .gives(200, Internal("shoal_api::logs::LogBatchResponse")),
@@ -384,7 +386,7 @@ pub fn all() -> Vec<Route> {
             "/v1/dispatcher/status",
             "dispatcher",
             "Report task statuses",
-            agent_routes::status,
+            agent::status,
         )
         .takes(Internal("shoal_api::dispatch::StatusBatch"))
         .gives(200, Internal("acknowledgement")),
@@ -392,23 +394,18 @@ pub fn all() -> Vec<Route> {
             "/v1/raft/append",
             "raft",
             "Raft AppendEntries",
-            raft_routes::append,
+            raft::append,
         )
         .takes(Internal("openraft AppendEntriesRequest"))
         .gives(200, Internal("openraft AppendEntriesResponse")),
-        post(
-            "/v1/raft/vote",
-            "raft",
-            "Raft RequestVote",
-            raft_routes::vote,
-        )
-        .takes(Internal("openraft VoteRequest"))
-        .gives(200, Internal("openraft VoteResponse")),
+        post("/v1/raft/vote", "raft", "Raft RequestVote", raft::vote)
+            .takes(Internal("openraft VoteRequest"))
+            .gives(200, Internal("openraft VoteResponse")),
         post(
             "/v1/raft/snapshot",
             "raft",
             "Raft InstallSnapshot",
-            raft_routes::snapshot,
+            raft::snapshot,
         )
         .takes(Internal("openraft InstallSnapshotRequest"))
         .gives(200, Internal("openraft InstallSnapshotResponse")),

@@ -15,10 +15,10 @@ mod state_machine;
 pub mod types;
 mod writer;
 
-pub use db::Db;
+pub use db::{Db, DbError};
 pub use log_store::LogStore;
 pub use network::{Network, PeerContacts};
-pub use recover::rebuild_state;
+pub use recover::{RebuildError, rebuild_state};
 pub use state_machine::StateMachine;
 pub use types::{Member, Raft, RaftId, TypeConfig};
 pub use writer::{WriteError, Writer};
@@ -26,6 +26,25 @@ pub use writer::{WriteError, Writer};
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
+use thiserror::Error;
+
+/// Why a Raft node could not be started. The messages are those of the underlying error, as
+/// shoald has always printed them at start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// The data dir's `raft.redb` cannot be opened.
+    #[error(transparent)]
+    OpenDb(#[from] DbError),
+    /// The blocking task opening the database panicked or was cancelled.
+    #[error(transparent)]
+    OpenTask(#[from] tokio::task::JoinError),
+    /// The state machine cannot load its last snapshot.
+    #[error(transparent)]
+    StateMachine(#[from] types::StorageError),
+    /// openraft refused to start.
+    #[error(transparent)]
+    Raft(#[from] openraft::error::Fatal<RaftId>),
+}
 
 /// Raft timing: openraft's fast defaults allow sub-second failover. Snapshots are triggered by
 /// [`snapshot::run`] from the cluster setting, not by openraft's fixed policy.
@@ -87,7 +106,7 @@ pub async fn start(
     store: Store,
     contacts: PeerContacts,
     http: shoal_client::HttpClients,
-) -> anyhow::Result<Raft> {
+) -> Result<Raft, StartError> {
     let path = data_dir.join("raft.redb");
     let db = Arc::new(tokio::task::spawn_blocking(move || Db::open(&path)).await??);
     let log = LogStore::new(db.clone());

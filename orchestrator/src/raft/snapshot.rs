@@ -6,7 +6,9 @@ use super::types::Raft;
 use crate::store::Store;
 use tokio_util::sync::CancellationToken;
 
-pub async fn run(raft: Raft, store: Store, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// Runs until `shutdown` (or until Raft stops); it has nothing to fail on: a snapshot that
+/// cannot be triggered is logged and asked for again later.
+pub async fn run(raft: Raft, store: Store, shutdown: CancellationToken) {
     let mut metrics = raft.metrics();
     // The index of the last snapshot asked for, so one is not asked for twice.
     let mut asked: u64 = 0;
@@ -31,8 +33,8 @@ pub async fn run(raft: Raft, store: Store, shutdown: CancellationToken) -> anyho
             }
         }
         tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            r = metrics.changed() => if r.is_err() { return Ok(()) },
+            _ = shutdown.cancelled() => return,
+            r = metrics.changed() => if r.is_err() { return },
         }
     }
 }

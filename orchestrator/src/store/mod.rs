@@ -8,11 +8,13 @@
 mod command;
 mod error;
 mod event;
+pub mod event_history;
 mod state;
 
 pub use command::{Action, Command};
 pub use error::StoreError;
 pub use event::{Change, Event, Object};
+pub use event_history::EventHistory;
 pub use state::State;
 
 use crate::raft::types::AppliedMeta;
