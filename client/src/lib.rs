@@ -15,7 +15,7 @@
 //!   `https://host:port` with a client bundle) gives a [`Client`], whose calls return the
 //!   server's JSON as it was sent ([`OrderedJson`], key order kept for `-o json`) and turn
 //!   every failure into a [`ClientError`] that names what to do. On top of it:
-//!   [`stream::follow`] reads newline-delimited streams (events, logs), [`write`] changes a
+//!   [`stream::follow`] reads newline-delimited streams (events, logs), [`write`](mod@write) changes a
 //!   service with optimistic concurrency (read, change, write with the version read, retry on
 //!   409), and [`converge::follow`] watches a service until its tasks run the new spec.
 //!

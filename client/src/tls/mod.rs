@@ -1,5 +1,5 @@
 //! TLS shared by shoald, its agent and shoalctl: the names certificates carry, the CA digest
-//! that join tokens pin, certificate bundles on disk ([`bundle`]), and rustls client
+//! that join tokens pin, certificate bundles on disk ([`Bundle`]), and rustls client
 //! configurations. A client accepts a server
 //! only if the cluster CA signed its certificate for the manager role, whatever address it
 //! was dialled at, so managers can move without reissuing certificates.
