@@ -123,14 +123,6 @@ impl ClientError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, ClientError::Api(e) if e.is_conflict())
     }
-
-    /// The server's refusal, if that is what this is.
-    pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            ClientError::Api(e) => Some(e),
-            _ => None,
-        }
-    }
 }
 
 /// Reads a typed object out of a raw response.
@@ -261,11 +253,6 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(&e))?;
         Ok((status, text))
-    }
-
-    /// Where this client connects.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
     }
 
     /// `GET /v1/<path...>?<query>`; path segments are percent-encoded, so a user's reference
