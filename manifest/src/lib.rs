@@ -17,8 +17,9 @@
 //!   anything else happens, each problem a [`ManifestError`] at `file:line:col`; `suggest`
 //!   turns serde's "unknown field" into "did you mean ...?".
 //!
-//! * `compose`: the Compose format as typed data (`model`), files read, checked and merged
-//!   into a stack (`load`), each Compose service converted to a Shoal spec (`convert`, with
+//! * `compose`: the Compose format as typed data (`model`), `${VARIABLE}`s interpolated on
+//!   the parsed YAML (`interpolate`, with `.env` and `env_file` files read by `dotenv`),
+//!   files read, checked and merged into a stack (`load`), each Compose service converted to a Shoal spec (`convert`, with
 //!   `shell_split` for string commands). A stack's services come out as the same
 //!   [`Manifest`]s as native files, so everything after this is shared.
 //!
@@ -37,7 +38,7 @@ pub mod plan;
 pub mod shell_split;
 pub mod suggest;
 
-pub use compose::{NAMESPACE_LABEL, Stack, load_stack};
+pub use compose::{NAMESPACE_LABEL, Stack, Variables, load_stack, read_env_file};
 pub use diff::{Change, diff};
 pub use load::{LoadError, load};
 pub use locate::Position;

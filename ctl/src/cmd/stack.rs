@@ -16,7 +16,7 @@ use clap::{Args, Subcommand};
 use shoal_api::{Service, Task, Timestamp};
 use shoal_client::json::OrderedJson;
 use shoal_client::rest::typed;
-use shoal_manifest::{NAMESPACE_LABEL, load, load_stack, plan};
+use shoal_manifest::{NAMESPACE_LABEL, Variables, load, load_stack, plan, read_env_file};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -52,6 +52,10 @@ pub struct DeployArgs {
         required = true
     )]
     pub files: Vec<PathBuf>,
+    /// Variables for ${VAR} interpolation, below the environment [default: .env beside the
+    /// first compose file, if there is one]
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
     /// Stack name: services are named <stack>_<service>
     pub stack: String,
     #[command(flatten)]
@@ -93,6 +97,26 @@ fn project_dir(first: &Path) -> Result<PathBuf> {
     std::fs::canonicalize(&dir).with_context(|| format!("cannot resolve {}", dir.display()))
 }
 
+/// The variables to interpolate with: `environment` over the `--env-file` (which must
+/// exist) or else the project directory's `.env` (if any), as Docker merges them.
+fn variables(
+    env_file: Option<&Path>,
+    dir: &Path,
+    environment: Variables,
+) -> Result<Variables, shoal_manifest::ManifestError> {
+    let default = dir.join(".env");
+    let file = match env_file {
+        Some(file) => Some(file.to_path_buf()),
+        None => default.is_file().then_some(default),
+    };
+    let mut vars = Variables::new();
+    if let Some(file) = file {
+        vars.extend(read_env_file(&file, &environment)?);
+    }
+    vars.extend(environment);
+    Ok(vars)
+}
+
 async fn deploy(ctx: &Ctx, args: &DeployArgs) -> Result<()> {
     let wait = args.wait.wait_for()?;
     if args.stack.is_empty() || args.stack.contains('_') {
@@ -103,8 +127,10 @@ async fn deploy(ctx: &Ctx, args: &DeployArgs) -> Result<()> {
     }
     let sources = load(&args.files)?;
     let dir = project_dir(&args.files[0])?;
-    let stack =
-        load_stack(&args.stack, &sources, &dir).map_err(|e| refused(e, "nothing was deployed"))?;
+    let vars = variables(args.env_file.as_deref(), &dir, std::env::vars().collect())
+        .map_err(|e| refused(vec![e], "nothing was deployed"))?;
+    let stack = load_stack(&args.stack, &sources, &dir, &vars)
+        .map_err(|e| refused(e, "nothing was deployed"))?;
     for warning in &stack.warnings {
         eprintln!("{warning}");
     }
@@ -231,6 +257,48 @@ mod tests {
             "a stack name is required"
         );
         assert!(parse("rm").is_err());
+        let StackCommand::Deploy(args) = parse("deploy -c a.yml --env-file prod.env shop").unwrap()
+        else {
+            panic!("expected deploy");
+        };
+        assert_eq!(args.env_file, Some(PathBuf::from("prod.env")));
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_env_file() {
+        let dir = std::env::temp_dir().join(format!("shoalctl-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let env: Variables = [("A".to_string(), "from_env".to_string())].into();
+        assert_eq!(
+            variables(None, &dir, env.clone()).unwrap(),
+            env,
+            "no .env: only the environment"
+        );
+        std::fs::write(
+            dir.join(".env"),
+            "A=from_dotenv
+B=${A}-b
+",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("other.env"),
+            "C=3
+",
+        )
+        .unwrap();
+        let vars = variables(None, &dir, env.clone()).unwrap();
+        assert_eq!(vars["A"], "from_env");
+        assert_eq!(vars["B"], "from_env-b");
+        let vars = variables(Some(&dir.join("other.env")), &dir, env.clone()).unwrap();
+        assert_eq!(vars.get("B"), None, "--env-file replaces .env");
+        assert_eq!(vars["C"], "3");
+        let e = variables(Some(&dir.join("nope.env")), &dir, env).unwrap_err();
+        assert!(
+            e.to_string().contains("nope.env: cannot read the file"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -6,14 +6,20 @@
 //! and no spec comes back.
 
 use crate::compose::convert::{Note, to_spec};
-use crate::compose::model::ComposeService;
-use crate::locate::{Step, locate, parse_path, read_at};
+use crate::compose::dotenv;
+use crate::compose::interpolate::interpolate;
+use crate::compose::model::{ComposeService, EnvFile};
+use crate::locate::{Position, Step, locate, parse_path, read_at};
 use crate::parse::{Manifest, ManifestError, Source, yaml_error};
 use crate::suggest::{nearest, with_suggestion};
 use serde_yaml::{Mapping, Value};
 use shoal_api::validate::validate_service_spec;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The variables a stack's files are interpolated with: the process environment over the
+/// `.env` file (see [`read_env_file`]), as Docker merges them.
+pub type Variables = BTreeMap<String, String>;
 
 /// Top-level keys read (`services`, `volumes`), skipped (`version`, `name`, `x-*`) or
 /// warned about.
@@ -23,7 +29,7 @@ const TOP_KEYS: [&str; 7] = [
 const TOP_UNSUPPORTED: [&str; 3] = ["networks", "configs", "secrets"];
 
 /// Keys of a service, below it, that are accepted but not supported.
-pub const SERVICE_UNSUPPORTED: [&str; 46] = [
+pub const SERVICE_UNSUPPORTED: [&str; 45] = [
     "build",
     "cap_add",
     "cap_drop",
@@ -36,7 +42,6 @@ pub const SERVICE_UNSUPPORTED: [&str; 46] = [
     "dns",
     "dns_search",
     "domainname",
-    "env_file",
     "expose",
     "external_links",
     "extra_hosts",
@@ -85,18 +90,19 @@ struct Read {
     services: Mapping,
 }
 
-/// Reads every file and converts the stack `stack`; bind sources are relative to
-/// `project_dir`.
+/// Reads every file, interpolated with `vars`, and converts the stack `stack`; bind sources
+/// and `env_file`s are relative to `project_dir`.
 pub fn load_stack(
     stack: &str,
     sources: &[Source],
     project_dir: &Path,
+    vars: &Variables,
 ) -> Result<Stack, Vec<ManifestError>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut reads = Vec::new();
     for source in sources {
-        match read_file(source, &mut warnings) {
+        match read_file(source, vars, &mut warnings) {
             Ok(read) => reads.push(read),
             Err(mut e) => errors.append(&mut e),
         }
@@ -145,8 +151,17 @@ pub fn load_stack(
                 warnings.push(unsupported(&format!("{at}.{path}")));
             }
         }
+        let from_files = match env_files(svc.env_file.as_ref(), project_dir, vars) {
+            Ok(pairs) => pairs,
+            Err(e) => {
+                errors.push(error_at(source, &format!("{at}.env_file"), &e));
+                continue;
+            }
+        };
         match to_spec(stack, name, &svc, project_dir) {
-            Ok((spec, notes)) => {
+            Ok((mut spec, notes)) => {
+                let env = &mut spec.task.container.env;
+                *env = below_environment(from_files, std::mem::take(env));
                 for n in &notes {
                     warnings.push(format!("warning: {}", place(n)));
                 }
@@ -185,12 +200,31 @@ fn error_at(source: &Source, path: &str, message: &str) -> ManifestError {
 }
 
 /// One file: its top-level keys checked, its services read typed (for positions).
-fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<ManifestError>> {
-    let written: Value =
+fn read_file(
+    source: &Source,
+    vars: &Variables,
+    warnings: &mut Vec<String>,
+) -> Result<Read, Vec<ManifestError>> {
+    let mut value: Value =
         serde_yaml::from_str(&source.text).map_err(|e| vec![yaml_error(source, &e)])?;
-    // Merge keys (`<<: *defaults`) are resolved on the value; such a file is read from it,
-    // so its errors are placed on `services` rather than on the field.
-    let mut value = written.clone();
+    // Variables first, on the value as written, so a problem is placed on its value.
+    let interpolated = interpolate(&mut value, &|name| vars.get(name).cloned()).map_err(|e| {
+        e.iter()
+            .map(|e| ManifestError {
+                file: source.name.clone(),
+                position: locate(&source.text, 0, &e.path),
+                path: render_path(&e.path),
+                message: e.message.clone(),
+            })
+            .collect::<Vec<_>>()
+    })?;
+    for name in interpolated.unset {
+        warnings.push(format!(
+            "warning: {}: the variable {name} is not set, defaulting to a blank string",
+            source.name
+        ));
+    }
+    // Merge keys (`<<: *defaults`) are resolved on the value.
     value
         .apply_merge()
         .map_err(|e| vec![yaml_error(source, &e)])?;
@@ -201,13 +235,6 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
             "a compose file is a mapping with `services:`",
         )]);
     };
-    if let Some(line) = first_variable(&source.text) {
-        warnings.push(format!(
-            "warning: {}:{line}: ${{VARIABLE}} interpolation is not supported by Shoal; values \
-             are used as written",
-            source.name
-        ));
-    }
     let mut errors = Vec::new();
     let mut services = Mapping::new();
     for (key, value) in &top {
@@ -216,13 +243,17 @@ fn read_file(source: &Source, warnings: &mut Vec<String>) -> Result<Read, Vec<Ma
             "services" => match value {
                 Value::Mapping(m) => {
                     for (name, service) in m {
+                        let mut service = service.clone();
+                        // `x-` keys of a service are Compose extensions, for tools to read.
+                        if let Value::Mapping(keys) = &mut service {
+                            keys.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
+                        }
                         let name = name.as_str().unwrap_or_default();
-                        let as_written = written.get("services").and_then(|w| w.get(name));
-                        if let Err(e) = read_service(source, name, service, as_written) {
+                        if let Err(e) = read_service(source, name, &service) {
                             errors.push(e);
                         }
+                        services.insert(Value::from(name), service);
                     }
-                    services = m.clone();
                 }
                 Value::Null => {}
                 _ => errors.push(error_at(source, "services", "must be a mapping")),
@@ -277,46 +308,100 @@ fn top_key_position(text: &str, key: &str) -> Option<crate::locate::Position> {
     })
 }
 
-/// Checks one service: read from the text, so errors carry positions, unless merge keys
-/// changed it; then from the merged value, placed on the service.
-fn read_service(
-    source: &Source,
-    name: &str,
-    merged: &Value,
-    as_written: Option<&Value>,
-) -> Result<(), ManifestError> {
-    if as_written == Some(merged) {
-        let steps = [Step::Key("services".into()), Step::Key(name.into())];
-        return read_at::<ComposeService>(&source.text, 0, &steps)
-            .map(drop)
-            .map_err(|e| yaml_error(source, &e));
+/// Checks one service as interpolated and merged. When the text as written fails the same
+/// way, its error is the one given, placed on the field; otherwise (the problem comes from a
+/// variable, a merge key or sits after an `x-` key) it is placed on the service.
+fn read_service(source: &Source, name: &str, service: &Value) -> Result<(), ManifestError> {
+    let Err(e) = serde_yaml::from_value::<ComposeService>(service.clone()) else {
+        return Ok(());
+    };
+    let message = with_suggestion(&e.to_string());
+    let steps = [Step::Key("services".into()), Step::Key(name.into())];
+    if let Err(e) = read_at::<ComposeService>(&source.text, 0, &steps) {
+        let placed = yaml_error(source, &e);
+        if placed.message == message {
+            return Err(placed);
+        }
     }
-    serde_yaml::from_value::<ComposeService>(merged.clone())
-        .map(drop)
-        .map_err(|e| {
-            let message = with_suggestion(&e.to_string());
-            error_at(source, &format!("services.{name}"), &message)
-        })
+    Err(error_at(source, &format!("services.{name}"), &message))
 }
 
-/// The first line (from 1) using a variable (`$NAME`, `${NAME}`) that Docker would
-/// interpolate; comments and `$$` (a literal `$`) do not count.
-fn first_variable(text: &str) -> Option<usize> {
-    text.lines()
-        .position(|line| {
-            let code = line.split(" #").next().unwrap_or_default();
-            if code.trim_start().starts_with('#') {
-                return false;
+/// `services.web.command[1]`, as errors show a field.
+fn render_path(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
             }
-            let code = code.replace("$$", "");
-            code.match_indices('$').any(|(i, _)| {
-                code[i + 1..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c == '{' || c == '_' || c.is_ascii_alphabetic())
-            })
-        })
-        .map(|i| i + 1)
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Reads a `.env` or `env_file` file, whose values may use `vars`; its problems are placed
+/// at `file:line`.
+pub fn read_env_file(
+    path: &Path,
+    vars: &Variables,
+) -> Result<Vec<(String, String)>, ManifestError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+        file: file.clone(),
+        position: None,
+        path: String::new(),
+        message: format!("cannot read the file: {e}"),
+    })?;
+    dotenv::parse(&text, &|name| vars.get(name).cloned()).map_err(|e| ManifestError {
+        file,
+        position: Some(Position {
+            line: e.line,
+            column: 1,
+        }),
+        path: String::new(),
+        message: e.message,
+    })
+}
+
+/// The variables of a service's `env_file`s, in order (a later file wins); a missing file
+/// is an error unless its entry says `required: false`.
+fn env_files(
+    entries: Option<&EnvFile>,
+    project_dir: &Path,
+    vars: &Variables,
+) -> Result<Vec<(String, String)>, String> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (path, required) in entries.map(EnvFile::entries).unwrap_or_default() {
+        let full = project_dir.join(path);
+        if !required && !full.exists() {
+            continue;
+        }
+        for (k, v) in read_env_file(&full, vars).map_err(|e| e.to_string())? {
+            out.retain(|(known, _)| *known != k);
+            out.push((k, v));
+        }
+    }
+    Ok(out)
+}
+
+/// `env_file` variables below `environment:`, which wins for a key both give (a bare `KEY`
+/// there counts too), as Docker merges them.
+fn below_environment(from_files: Vec<(String, String)>, environment: Vec<String>) -> Vec<String> {
+    let given = |k: &str| {
+        environment
+            .iter()
+            .any(|e| e.split_once('=').map_or(e.as_str(), |(key, _)| key) == k)
+    };
+    let mut out: Vec<String> = from_files
+        .into_iter()
+        .filter(|(k, _)| !given(k))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    out.extend(environment);
+    out
 }
 
 /// Whether `value` has a (non-null) node at the dotted `path`.
@@ -380,7 +465,13 @@ volumes:
 
     #[test]
     fn names_every_unsupported_key_in_a_warning() {
-        let stack = load_stack("s", &[source("c.yml", FILE)], Path::new("/p")).unwrap();
+        let stack = load_stack(
+            "s",
+            &[source("c.yml", FILE)],
+            Path::new("/p"),
+            &Variables::new(),
+        )
+        .unwrap();
         let names: Vec<&str> = stack
             .services
             .iter()
@@ -400,7 +491,7 @@ volumes:
     }
 
     fn errors(sources: &[Source]) -> Vec<String> {
-        let e = load_stack("s", sources, Path::new("/p")).unwrap_err();
+        let e = load_stack("s", sources, Path::new("/p"), &Variables::new()).unwrap_err();
         e.iter().map(ToString::to_string).collect()
     }
 
@@ -445,6 +536,7 @@ volumes:
             "s",
             &[source("a.yml", FILE), source("b.yml", over)],
             Path::new("/p"),
+            &Variables::new(),
         )
         .unwrap();
         let web = &stack.services[1];
@@ -459,7 +551,13 @@ volumes:
     fn merge_keys_are_resolved_and_still_checked() {
         let text =
             "x-d: &d\n  stop_grace_period: 3s\nservices:\n  web:\n    <<: *d\n    image: x\n";
-        let stack = load_stack("s", &[source("c.yml", text)], Path::new("/p")).unwrap();
+        let stack = load_stack(
+            "s",
+            &[source("c.yml", text)],
+            Path::new("/p"),
+            &Variables::new(),
+        )
+        .unwrap();
         let grace = stack.services[0].spec.task.container.stop_grace_period;
         assert_eq!(grace, std::time::Duration::from_secs(3));
         let bad = text.replace("image: x", "imag: x");
@@ -469,23 +567,140 @@ volumes:
         );
     }
 
+    fn vars(pairs: &[(&str, &str)]) -> Variables {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const VARS: &str = "\
+services:
+  grafana:
+    image: grafana:${TAG:-1}
+    environment:
+      - GF_SECURITY_ADMIN_USER=${ADMIN_USER:-admin}
+      - COST=$$5
+    deploy:
+      replicas: ${REPLICAS}
+      labels: [owner=$OWNER]
+";
+
     #[test]
-    fn variables_are_named_in_a_warning_not_interpolated() {
+    fn variables_are_interpolated_from_the_given_variables() {
+        let with = vars(&[("REPLICAS", "3"), ("TAG", "2")]);
+        let stack = load_stack("s", &[source("c.yml", VARS)], Path::new("/p"), &with).unwrap();
+        let spec = &stack.services[0].spec;
+        assert_eq!(spec.task.container.image, "grafana:2");
         assert_eq!(
-            first_variable("a: 1\n# $HOME\nb: x $$ y\nc: ${TAG}\n"),
-            Some(4)
+            spec.task.container.env,
+            ["GF_SECURITY_ADMIN_USER=admin", "COST=$5"]
         );
-        assert_eq!(first_variable("a: $1 $$HOME\n"), None);
-        let text = FILE.replace(
-            "shoal-demo:1\n    networks",
-            "shoal-demo:$TAG\n    networks",
-        );
-        let stack = load_stack("s", &[source("c.yml", &text)], Path::new("/p")).unwrap();
-        assert!(stack.warnings[0].starts_with("warning: c.yml:5: ${VARIABLE} interpolation"));
+        assert_eq!(spec.replicas(), Some(3));
+        assert_eq!(spec.labels["owner"], "");
         assert_eq!(
-            stack.services[0].spec.task.container.image,
-            "shoal-demo:$TAG"
+            stack.warnings,
+            ["warning: c.yml: the variable OWNER is not set, defaulting to a blank string"]
         );
+    }
+
+    #[test]
+    fn a_missing_required_variable_or_an_unclosed_brace_is_refused_at_its_place() {
+        let text = VARS.replace("${TAG:-1}", "${TAG:?set TAG to the release}");
+        let e =
+            load_stack("s", &[source("c.yml", &text)], Path::new("/p"), &vars(&[])).unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "c.yml:3:12: services.grafana.image: required variable TAG is missing a value: set \
+             TAG to the release"
+        );
+        let text = VARS.replace("=${ADMIN_USER:-admin}", "=${ADMIN_USER");
+        let e = errors(&[source("c.yml", &text)]);
+        assert!(
+            e[0].starts_with("c.yml:5:9: services.grafana.environment[0]: unclosed ${"),
+            "{e:?}"
+        );
+        let text = VARS.replace("${REPLICAS}", "${REPLICAS:-many}");
+        let e = errors(&[source("c.yml", &text)]);
+        assert_eq!(
+            e,
+            ["c.yml:8:17: services.grafana.deploy.replicas: \"many\" is not a whole number"]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_next_to_variables_keeps_its_place() {
+        let text = VARS.replace("    environment:", "    environmnt:");
+        let with = vars(&[("REPLICAS", "3")]);
+        let e = load_stack("s", &[source("c.yml", &text)], Path::new("/p"), &with).unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "c.yml:4:5: services.grafana: unknown field `environmnt`, did you mean `environment`?"
+        );
+    }
+
+    #[test]
+    fn x_keys_of_a_service_are_extensions_and_ignored() {
+        let text = "x-top: 1\nservices:\n  web:\n    x-note: {any: thing}\n    image: x\n";
+        let stack = load_stack("s", &[source("c.yml", text)], Path::new("/p"), &vars(&[])).unwrap();
+        assert_eq!(stack.services[0].spec.task.container.image, "x");
+        assert!(stack.warnings.is_empty(), "{:?}", stack.warnings);
+        let bad = text.replace("image: x", "image: x\n    imag: y");
+        assert_eq!(
+            errors(&[source("c.yml", &bad)]),
+            ["c.yml:4:5: services.web: unknown field `imag`, did you mean `image`?"]
+        );
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("shoal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn env_files_are_merged_below_environment() {
+        let dir = scratch("env-file");
+        std::fs::write(
+            dir.join("a.env"),
+            "A=from_a\nB=from_a\nHOME_DIR=${ROOT}/a\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("b.env"), "# b\nB=from_b\nC=from_b\n").unwrap();
+        let text = "services:\n  web:\n    image: x\n    env_file: [a.env, b.env, {path: none.env, required: false}]\n    environment: {C: from_env}\n";
+        let with = vars(&[("ROOT", "/srv")]);
+        let stack = load_stack("s", &[source("c.yml", text)], &dir, &with).unwrap();
+        assert_eq!(
+            stack.services[0].spec.task.container.env,
+            ["A=from_a", "HOME_DIR=/srv/a", "B=from_b", "C=from_env"]
+        );
+        let one = text.replace("[a.env, b.env, {path: none.env, required: false}]", "b.env");
+        let stack = load_stack("s", &[source("c.yml", &one)], &dir, &with).unwrap();
+        assert_eq!(
+            stack.services[0].spec.task.container.env,
+            ["B=from_b", "C=from_env"]
+        );
+        let missing = text.replace("required: false", "required: true");
+        let e = load_stack("s", &[source("c.yml", &missing)], &dir, &with).unwrap_err();
+        let e = e[0].to_string();
+        assert!(
+            e.starts_with("c.yml:4:15: services.web.env_file: ")
+                && e.contains(&dir.join("none.env").display().to_string())
+                && e.contains("cannot read the file"),
+            "{e}"
+        );
+        std::fs::write(dir.join("b.env"), "B=1\nnot valid=2\n").unwrap();
+        let e = load_stack("s", &[source("c.yml", text)], &dir, &with).unwrap_err();
+        let e = e[0].to_string();
+        assert!(
+            e.contains(&format!(
+                "{}:2:1: invalid variable name",
+                dir.join("b.env").display()
+            )),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub struct ComposeService {
     pub command: Option<StringOrList>,
     pub entrypoint: Option<StringOrList>,
     pub environment: Option<ListOrMap>,
+    pub env_file: Option<EnvFile>,
     pub labels: Option<ListOrMap>,
     #[serde(default)]
     pub ports: Vec<PortEntry>,
@@ -105,8 +106,6 @@ pub struct ComposeService {
     pub _dns_search: Option<IgnoredAny>,
     #[serde(rename = "domainname")]
     pub _domainname: Option<IgnoredAny>,
-    #[serde(rename = "env_file")]
-    pub _env_file: Option<IgnoredAny>,
     #[serde(rename = "expose")]
     pub _expose: Option<IgnoredAny>,
     #[serde(rename = "external_links")]
@@ -157,6 +156,49 @@ pub struct ComposeService {
     pub _ulimits: Option<IgnoredAny>,
     #[serde(rename = "userns_mode")]
     pub _userns_mode: Option<IgnoredAny>,
+}
+
+/// `env_file: a.env`, a list of paths, or of `{path, required}` (required by default).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum EnvFile {
+    One(String),
+    List(Vec<EnvFileEntry>),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum EnvFileEntry {
+    Path(String),
+    Long(LongEnvFile),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongEnvFile {
+    pub path: String,
+    #[serde(default = "required")]
+    pub required: bool,
+}
+
+fn required() -> bool {
+    true
+}
+
+impl EnvFile {
+    /// Each file's path and whether it must exist, in order.
+    pub fn entries(&self) -> Vec<(&str, bool)> {
+        match self {
+            EnvFile::One(path) => vec![(path.as_str(), true)],
+            EnvFile::List(list) => list
+                .iter()
+                .map(|e| match e {
+                    EnvFileEntry::Path(p) => (p.as_str(), true),
+                    EnvFileEntry::Long(l) => (l.path.as_str(), l.required),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `"8080:80"`, `"8080:80/udp"`, `8080` or the long form.
