@@ -78,6 +78,7 @@ pub fn node(id: &str, hostname: &str, role: Role) -> Node {
             memory_bytes: 4 << 30,
             engine_version: "20.10.24".into(),
             engine_labels: Default::default(),
+            platform: Default::default(),
         },
         status: NodeStatus {
             state: NodeState::Ready,

@@ -48,6 +48,26 @@ pub struct NodeDescription {
     pub engine_version: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub engine_labels: BTreeMap<String, String>,
+    /// The engine's OS and architecture, for `node.platform.*` constraints; empty from an
+    /// agent that did not report them.
+    #[serde(default, skip_serializing_if = "Platform::is_empty")]
+    pub platform: Platform,
+}
+
+/// A node's platform as Docker's `info` gives it (`OSType`, `Architecture`): `linux`,
+/// `x86_64`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Platform {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub os: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub architecture: String,
+}
+
+impl Platform {
+    pub fn is_empty(&self) -> bool {
+        self.os.is_empty() && self.architecture.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -44,19 +44,27 @@ pub enum NodeKey {
     Id,
     Hostname,
     Role,
+    /// `node.platform.os`: Docker's `OSType` (`linux`).
+    PlatformOs,
+    /// `node.platform.arch`: Docker's `Architecture` (`x86_64`), matched under Go's names
+    /// too (`amd64`), as Swarm users write both.
+    PlatformArch,
     NodeLabel(String),
     EngineLabel(String),
 }
 
 impl NodeKey {
-    /// Parses `node.id`, `node.hostname`, `node.role`, `node.labels.<k>`, `engine.labels.<k>`
-    /// (the fixed part in any case, as SwarmKit does), suggesting the nearest key on a typo.
+    /// Parses `node.id`, `node.hostname`, `node.role`, `node.platform.os`,
+    /// `node.platform.arch`, `node.labels.<k>`, `engine.labels.<k>` (the fixed part in any
+    /// case, as SwarmKit does), suggesting the nearest key on a typo.
     pub fn parse(raw: &str) -> Result<NodeKey, String> {
         let lower = raw.to_ascii_lowercase();
         let key = match lower.as_str() {
             "node.id" => NodeKey::Id,
             "node.hostname" => NodeKey::Hostname,
             "node.role" => NodeKey::Role,
+            "node.platform.os" => NodeKey::PlatformOs,
+            "node.platform.arch" => NodeKey::PlatformArch,
             _ if lower.starts_with("node.labels.") && raw.len() > 12 => {
                 NodeKey::NodeLabel(raw[12..].to_string())
             }
@@ -72,13 +80,25 @@ impl NodeKey {
     pub fn value<'a>(&self, node: &'a Node) -> Option<&'a str> {
         match self {
             NodeKey::Id => Some(node.id.as_str()),
-            NodeKey::Hostname => Some(&node.description.hostname),
+            NodeKey::Hostname => Some(node.description.hostname.as_str()),
             NodeKey::Role => Some(match node.role {
                 Role::Manager => "manager",
                 Role::Worker => "worker",
             }),
+            NodeKey::PlatformOs => Some(node.description.platform.os.as_str()),
+            NodeKey::PlatformArch => Some(node.description.platform.architecture.as_str()),
             NodeKey::NodeLabel(k) => node.spec.labels.get(k).map(String::as_str),
             NodeKey::EngineLabel(k) => node.description.engine_labels.get(k).map(String::as_str),
+        }
+        .filter(|v| !(v.is_empty() && matches!(self, NodeKey::PlatformOs | NodeKey::PlatformArch)))
+    }
+
+    /// Whether the node's `value` for this key is `wanted`: case-insensitive, and for an
+    /// architecture under Docker's or Go's name alike.
+    fn equals(&self, value: &str, wanted: &str) -> bool {
+        match self {
+            NodeKey::PlatformArch => arch_family(value).eq_ignore_ascii_case(arch_family(wanted)),
+            _ => value.eq_ignore_ascii_case(wanted),
         }
     }
 
@@ -87,10 +107,27 @@ impl NodeKey {
     }
 }
 
-const FIXED_KEYS: [&str; 5] = [
+/// One name for each architecture that Docker (`uname -m`) and Go name differently.
+fn arch_family(arch: &str) -> &str {
+    const SAME: [(&str, &str); 6] = [
+        ("x86_64", "amd64"),
+        ("x86-64", "amd64"),
+        ("aarch64", "arm64"),
+        ("armv7l", "arm"),
+        ("i386", "386"),
+        ("i686", "386"),
+    ];
+    SAME.iter()
+        .find(|(docker, _)| docker.eq_ignore_ascii_case(arch))
+        .map_or(arch, |(_, go)| go)
+}
+
+const FIXED_KEYS: [&str; 7] = [
     "node.id",
     "node.hostname",
     "node.role",
+    "node.platform.os",
+    "node.platform.arch",
     "node.labels",
     "engine.labels",
 ];
@@ -98,6 +135,19 @@ const FIXED_KEYS: [&str; 5] = [
 /// `unknown key node.lables.zone, did you mean node.labels.zone?`
 fn unknown_key(raw: &str) -> String {
     let lower = raw.to_ascii_lowercase();
+    let known = "expected node.id, node.hostname, node.role, node.platform.os, \
+                 node.platform.arch, node.labels.<key> or engine.labels.<key>";
+    if lower.starts_with("node.platform") || lower.starts_with("node.plat") {
+        let best = FIXED_KEYS[3..5]
+            .iter()
+            .map(|k| (edit_distance(&lower, k), *k))
+            .min()
+            .filter(|(d, _)| *d <= 2);
+        return match best {
+            Some((_, k)) => format!("unknown key {raw}, did you mean {k}?"),
+            None => format!("unknown key {raw}: {known}"),
+        };
+    }
     // Compare the first two dotted parts with the fixed keys; keep the rest (a label name).
     let mut parts = lower.splitn(3, '.');
     let head = [parts.next(), parts.next()]
@@ -108,11 +158,10 @@ fn unknown_key(raw: &str) -> String {
     let rest = raw.splitn(3, '.').nth(2);
     let best = FIXED_KEYS
         .iter()
+        .filter(|k| !k.starts_with("node.platform"))
         .map(|k| (edit_distance(&head, k), *k))
         .min()
         .filter(|(d, _)| *d <= 2);
-    let known =
-        "expected node.id, node.hostname, node.role, node.labels.<key> or engine.labels.<key>";
     match best {
         Some((_, k)) if k.ends_with("labels") => match rest {
             Some(label) if !label.is_empty() => {
@@ -191,7 +240,7 @@ impl Constraint {
         let equal = self
             .key
             .value(node)
-            .is_some_and(|v| v.eq_ignore_ascii_case(&self.value));
+            .is_some_and(|v| self.key.equals(v, &self.value));
         equal == self.equal
     }
 
@@ -210,6 +259,8 @@ impl fmt::Display for Constraint {
             NodeKey::Id => "node.id".to_string(),
             NodeKey::Hostname => "node.hostname".to_string(),
             NodeKey::Role => "node.role".to_string(),
+            NodeKey::PlatformOs => "node.platform.os".to_string(),
+            NodeKey::PlatformArch => "node.platform.arch".to_string(),
             NodeKey::NodeLabel(k) => format!("node.labels.{k}"),
             NodeKey::EngineLabel(k) => format!("engine.labels.{k}"),
         };
@@ -251,6 +302,10 @@ mod tests {
             description: NodeDescription {
                 hostname: "box1".into(),
                 engine_labels: [("storage".to_string(), "ssd".to_string())].into(),
+                platform: Platform {
+                    os: "linux".into(),
+                    architecture: "x86_64".into(),
+                },
                 ..Default::default()
             },
             status: NodeStatus {
@@ -344,6 +399,51 @@ mod tests {
         assert!(!c("node.id==n1").matches(&n), "ids match whole");
         assert!(c("engine.labels.storage==ssd").matches(&n));
         assert!(!c("engine.labels.storage==hdd").matches(&n));
+    }
+
+    #[test]
+    fn matches_the_platform_under_docker_and_go_names() {
+        let n = node(Role::Worker, &[]);
+        assert_eq!(c("node.platform.os==linux").key, NodeKey::PlatformOs);
+        assert_eq!(c("Node.Platform.Arch==amd64").key, NodeKey::PlatformArch);
+        assert!(c("node.platform.os==linux").matches(&n));
+        assert!(c("node.platform.os==Linux").matches(&n));
+        assert!(!c("node.platform.os==windows").matches(&n));
+        assert!(c("node.platform.os!=windows").matches(&n));
+        assert!(c("node.platform.arch==x86_64").matches(&n));
+        assert!(c("node.platform.arch==amd64").matches(&n));
+        assert!(!c("node.platform.arch==arm64").matches(&n));
+        assert!(c("node.platform.arch!=aarch64").matches(&n));
+        let mut arm = node(Role::Worker, &[]);
+        arm.description.platform.architecture = "aarch64".into();
+        assert!(c("node.platform.arch==arm64").matches(&arm));
+        assert!(c("node.platform.arch==aarch64").matches(&arm));
+        assert!(!c("node.platform.arch==amd64").matches(&arm));
+        let mut silent = node(Role::Worker, &[]);
+        silent.description.platform = Platform::default();
+        assert!(
+            !c("node.platform.os==linux").matches(&silent),
+            "a node that did not report its platform matches no value"
+        );
+        assert_eq!(
+            c("node.platform.arch==arm64").to_string(),
+            "node.platform.arch==arm64"
+        );
+        assert_eq!(
+            Constraint::parse("node.platform.oss==linux").unwrap_err(),
+            "unknown key node.platform.oss, did you mean node.platform.os?"
+        );
+        assert_eq!(
+            Constraint::parse("node.platform.architecture==x86_64").unwrap_err(),
+            "unknown key node.platform.architecture: expected node.id, node.hostname, \
+             node.role, node.platform.os, node.platform.arch, node.labels.<key> or \
+             engine.labels.<key>"
+        );
+        assert!(
+            parse_spread("node.platform.os")
+                .unwrap_err()
+                .contains("cannot spread")
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use shoal_api::logs::LogOptions;
-use shoal_api::{NodeDescription, Task, TaskId};
+use shoal_api::{NodeDescription, Platform, Task, TaskId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -75,6 +75,10 @@ impl Executor for SimExecutor {
                 memory_bytes: 8 << 30,
                 engine_version: "simulated".into(),
                 engine_labels: Default::default(),
+                platform: Platform {
+                    os: "linux".into(),
+                    architecture: "x86_64".into(),
+                },
             })
         })
     }

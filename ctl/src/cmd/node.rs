@@ -230,6 +230,12 @@ pub fn render_node(n: &Node, now: Timestamp) -> String {
             .field(" Address", m.addr.as_str())
             .field(" Raft ID", m.raft_id.to_string());
     }
+    let platform = &n.description.platform;
+    if !platform.is_empty() {
+        d.section("Platform")
+            .field_if(" Operating System", platform.os.as_str())
+            .field_if(" Architecture", platform.architecture.as_str());
+    }
     d.section("Resources")
         .field(" CPUs", n.description.cpus.to_string())
         .field(" Memory", human_bytes(n.description.memory_bytes))
@@ -286,5 +292,21 @@ n3ccccccccccccccccccccccc   w1         Down     Drain                           
         let worker = render_node(&nodes[0], T0);
         assert!(!worker.contains("Manager status"), "{worker}");
         assert!(worker.contains("\n Availability:    Drain\n"), "{worker}");
+    }
+
+    #[test]
+    fn inspect_shows_the_platform_when_reported() {
+        let mut n = node("n1aaaaaaaaaaaaaaaaaaaaaaa", "m1", Role::Worker);
+        assert!(!render_node(&n, T0).contains("Platform"));
+        n.description.platform = shoal_api::Platform {
+            os: "linux".into(),
+            architecture: "x86_64".into(),
+        };
+        let shown = render_node(&n, T0);
+        assert!(
+            shown
+                .contains("\nPlatform:\n Operating System:   linux\n Architecture:       x86_64\n"),
+            "{shown}"
+        );
     }
 }

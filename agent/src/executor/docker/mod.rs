@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use health::HealthEvents;
 use shoal_api::logs::{LogOptions, LogStream};
-use shoal_api::{NodeDescription, NodeId, Task, TaskId};
+use shoal_api::{NodeDescription, NodeId, Platform, Task, TaskId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -142,6 +142,10 @@ impl Executor for DockerExecutor {
                 memory_bytes: info.mem_total.unwrap_or(0).max(0) as u64,
                 engine_version: info.server_version.unwrap_or_default(),
                 engine_labels,
+                platform: Platform {
+                    os: info.os_type.unwrap_or_default(),
+                    architecture: info.architecture.unwrap_or_default(),
+                },
             })
         })
     }

@@ -499,6 +499,19 @@ pub fn all() -> Map<String, Value> {
                 ("memory_bytes", count("Memory")),
                 ("engine_version", string("Docker engine version")),
                 ("engine_labels", labels("Docker engine labels")),
+                (
+                    "platform",
+                    object(
+                        &[],
+                        vec![
+                            ("os", string("OS of the engine (`linux`)")),
+                            (
+                                "architecture",
+                                string("Architecture of the engine (`x86_64`)"),
+                            ),
+                        ],
+                    ),
+                ),
             ],
         ),
     );
