@@ -10,6 +10,444 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+/// How Shoal treats a service key of the Compose Specification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySupport {
+    /// Read and honoured as Docker does.
+    Supported,
+    /// Read, with the difference the note says.
+    Differs,
+    /// Accepted, ignored with a warning naming it (see `load::SERVICE_UNSUPPORTED`).
+    Warned,
+    /// An unknown field: refused with its place, as `docker stack deploy` refuses it.
+    Refused,
+}
+
+impl KeySupport {
+    /// The word the README's table uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            KeySupport::Supported => "supported",
+            KeySupport::Differs => "differs",
+            KeySupport::Warned => "warned",
+            KeySupport::Refused => "refused",
+        }
+    }
+}
+
+/// Every service key of the Compose Specification, what Shoal does with it and why. The
+/// README's table is this list; a test keeps the two, and [`ComposeService`], in step.
+pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
+    (
+        "annotations",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "attach",
+        KeySupport::Refused,
+        "a `docker compose up` setting; a stack has no attached output",
+    ),
+    (
+        "blkio_config",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "build",
+        KeySupport::Warned,
+        "Shoal does not build: the image must exist",
+    ),
+    (
+        "cap_add",
+        KeySupport::Warned,
+        "no Linux capabilities in the container spec yet",
+    ),
+    (
+        "cap_drop",
+        KeySupport::Warned,
+        "no Linux capabilities in the container spec yet",
+    ),
+    (
+        "cgroup",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "cgroup_parent",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too",
+    ),
+    (
+        "command",
+        KeySupport::Supported,
+        "a string is split as a shell would",
+    ),
+    ("configs", KeySupport::Warned, "no configs in tasks yet"),
+    (
+        "container_name",
+        KeySupport::Warned,
+        "a service has many containers, named by Shoal",
+    ),
+    (
+        "cpu_count",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources`",
+    ),
+    (
+        "cpu_percent",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources`",
+    ),
+    (
+        "cpu_period",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources`",
+    ),
+    (
+        "cpu_quota",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources`",
+    ),
+    (
+        "cpu_rt_period",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "cpu_rt_runtime",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "cpu_shares",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources`",
+    ),
+    (
+        "cpus",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources.limits.cpus`",
+    ),
+    (
+        "cpuset",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    ("credential_spec", KeySupport::Warned, "Windows only"),
+    (
+        "depends_on",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too: services start together",
+    ),
+    (
+        "deploy",
+        KeySupport::Differs,
+        "`endpoint_mode` and resources' `pids`, `devices`, `generic_resources` are warned about and ignored",
+    ),
+    (
+        "develop",
+        KeySupport::Refused,
+        "a `docker compose watch` setting",
+    ),
+    (
+        "device_cgroup_rules",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "devices",
+        KeySupport::Warned,
+        "no devices in the container spec",
+    ),
+    (
+        "dns",
+        KeySupport::Warned,
+        "no DNS settings in the container spec",
+    ),
+    (
+        "dns_opt",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "dns_search",
+        KeySupport::Warned,
+        "no DNS settings in the container spec",
+    ),
+    (
+        "domainname",
+        KeySupport::Warned,
+        "no domain name in the container spec",
+    ),
+    (
+        "driver_opts",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "entrypoint",
+        KeySupport::Supported,
+        "becomes the container's command; a string is split as a shell would",
+    ),
+    (
+        "env_file",
+        KeySupport::Supported,
+        "paths relative to the first file's directory; `{path, required}` entries; values interpolated from the environment and `.env`",
+    ),
+    ("environment", KeySupport::Supported, ""),
+    (
+        "expose",
+        KeySupport::Warned,
+        "no networks to expose ports on",
+    ),
+    (
+        "extends",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "external_links",
+        KeySupport::Warned,
+        "no networks to link on",
+    ),
+    (
+        "extra_hosts",
+        KeySupport::Warned,
+        "no hosts entries in the container spec",
+    ),
+    (
+        "gpus",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "group_add",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "healthcheck",
+        KeySupport::Differs,
+        "`start_interval` is warned about and ignored",
+    ),
+    ("hostname", KeySupport::Supported, ""),
+    (
+        "image",
+        KeySupport::Supported,
+        "required: Shoal does not build",
+    ),
+    (
+        "init",
+        KeySupport::Warned,
+        "no init process option in the container spec",
+    ),
+    (
+        "ipc",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too",
+    ),
+    ("isolation", KeySupport::Warned, "Windows only"),
+    (
+        "label_file",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "labels",
+        KeySupport::Supported,
+        "container labels (`deploy.labels` are the service's)",
+    ),
+    (
+        "links",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too",
+    ),
+    (
+        "logging",
+        KeySupport::Warned,
+        "containers use the engine's log driver",
+    ),
+    (
+        "mac_address",
+        KeySupport::Warned,
+        "no MAC address in the container spec",
+    ),
+    (
+        "mem_limit",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources.limits.memory`",
+    ),
+    (
+        "mem_reservation",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.resources.reservations.memory`",
+    ),
+    (
+        "mem_swappiness",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "memswap_limit",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "network_mode",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too",
+    ),
+    (
+        "networks",
+        KeySupport::Warned,
+        "no overlay networks yet: tasks use the engine's default network",
+    ),
+    (
+        "oom_kill_disable",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "oom_score_adj",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "pid",
+        KeySupport::Warned,
+        "no PID namespace option in the container spec",
+    ),
+    (
+        "pids_limit",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "platform",
+        KeySupport::Warned,
+        "images are not pulled by platform; use a `node.platform.*` constraint",
+    ),
+    (
+        "ports",
+        KeySupport::Differs,
+        "host mode only (`mode: ingress` is published in host mode, with a warning); no ranges, host IPs or random published ports",
+    ),
+    (
+        "post_start",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "pre_stop",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "privileged",
+        KeySupport::Warned,
+        "no privileged option in the container spec",
+    ),
+    (
+        "profiles",
+        KeySupport::Refused,
+        "a `docker compose` setting",
+    ),
+    (
+        "provider",
+        KeySupport::Refused,
+        "a `docker compose` setting",
+    ),
+    (
+        "pull_policy",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "read_only",
+        KeySupport::Warned,
+        "no read-only root filesystem option in the container spec",
+    ),
+    (
+        "restart",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too; use `deploy.restart_policy`",
+    ),
+    (
+        "runtime",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "scale",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads; use `deploy.replicas`",
+    ),
+    ("secrets", KeySupport::Warned, "no secrets in tasks yet"),
+    (
+        "security_opt",
+        KeySupport::Warned,
+        "no security options in the container spec",
+    ),
+    (
+        "shm_size",
+        KeySupport::Warned,
+        "no shared memory size in the container spec",
+    ),
+    (
+        "stdin_open",
+        KeySupport::Warned,
+        "tasks run without a terminal",
+    ),
+    ("stop_grace_period", KeySupport::Supported, ""),
+    ("stop_signal", KeySupport::Supported, ""),
+    (
+        "storage_opt",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "sysctls",
+        KeySupport::Warned,
+        "no sysctls in the container spec",
+    ),
+    ("tmpfs", KeySupport::Warned, "no tmpfs mounts yet"),
+    ("tty", KeySupport::Warned, "tasks run without a terminal"),
+    (
+        "ulimits",
+        KeySupport::Warned,
+        "no ulimits in the container spec",
+    ),
+    (
+        "use_api_socket",
+        KeySupport::Refused,
+        "a `docker compose` setting",
+    ),
+    ("user", KeySupport::Supported, ""),
+    (
+        "userns_mode",
+        KeySupport::Warned,
+        "ignored by `docker stack deploy` too",
+    ),
+    (
+        "uts",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    (
+        "volumes",
+        KeySupport::Differs,
+        "binds relative to the first file's directory, absolute, `~/`, and named volumes (`<stack>_<name>`); no anonymous volumes, volume driver settings ignored with a warning",
+    ),
+    (
+        "volumes_from",
+        KeySupport::Refused,
+        "not in the v3 format `docker stack deploy` reads",
+    ),
+    ("working_dir", KeySupport::Supported, ""),
+    ("x-*", KeySupport::Supported, "extensions, ignored silently"),
+];
+
 /// A string (shell-split) or a list of arguments, as `command` and `entrypoint` take.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -377,4 +815,93 @@ fn cpus<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         }
     }
     d.deserialize_any(V).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::load::SERVICE_UNSUPPORTED;
+    use std::collections::BTreeSet;
+
+    /// The keys `ComposeService` accepts, from serde's own list in an unknown-field error.
+    fn accepted() -> BTreeSet<String> {
+        let e = serde_yaml::from_str::<ComposeService>("not_a_key: 1").unwrap_err();
+        let e = e.to_string();
+        let list = e
+            .split("expected one of ")
+            .nth(1)
+            .expect("serde lists the fields");
+        list.split(", ")
+            .map(|k| k.trim_matches(|c: char| c == '`' || !c.is_ascii_graphic()))
+            .map(|k| k.split('`').next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_keys_table_matches_the_code() {
+        let mut seen = BTreeSet::new();
+        for (key, _, _) in SERVICE_KEYS {
+            assert!(seen.insert(key), "{key} is listed twice");
+        }
+        let listed = |kinds: &[KeySupport]| -> BTreeSet<String> {
+            SERVICE_KEYS
+                .iter()
+                .filter(|(k, s, _)| kinds.contains(s) && *k != "x-*")
+                .map(|(k, _, _)| k.to_string())
+                .collect()
+        };
+        use KeySupport::*;
+        assert_eq!(
+            listed(&[Supported, Differs, Warned]),
+            accepted(),
+            "the keys read or warned about are the keys ComposeService accepts"
+        );
+        let warned: BTreeSet<String> = SERVICE_UNSUPPORTED
+            .iter()
+            .filter(|k| !k.contains('.'))
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(
+            listed(&[Warned]),
+            warned,
+            "warned keys are SERVICE_UNSUPPORTED's"
+        );
+        for (key, support, note) in SERVICE_KEYS {
+            assert!(
+                support == Supported || !note.is_empty(),
+                "{key}: say why or how it differs"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_table_is_the_keys_table() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+        let rows: Vec<(String, String, String)> = readme
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line
+                    .strip_prefix("| `")?
+                    .strip_suffix(" |")?
+                    .split(" | ")
+                    .collect();
+                let [key, support, note] = cells[..] else {
+                    return None;
+                };
+                let key = key.strip_suffix('`')?;
+                if !["supported", "differs", "warned", "refused"].contains(&support) {
+                    return None;
+                }
+                Some((key.to_string(), support.to_string(), note.to_string()))
+            })
+            .collect();
+        let code: Vec<(String, String, String)> = SERVICE_KEYS
+            .iter()
+            .map(|(k, s, n)| (k.to_string(), s.word().to_string(), n.to_string()))
+            .collect();
+        assert_eq!(
+            rows, code,
+            "README's table of Compose service keys and SERVICE_KEYS differ"
+        );
+    }
 }
