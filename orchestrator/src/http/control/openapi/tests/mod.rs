@@ -229,7 +229,8 @@ fn real_values_validate_and_use_every_declared_property() {
             "role": "manager",
             "description": {
                 "hostname": "m1", "cpus": 2, "memory_bytes": 1024, "engine_version": "20.10",
-                "engine_labels": { "disk": "ssd" }
+                "engine_labels": { "disk": "ssd" },
+                "platform": { "os": "linux", "architecture": "x86_64" }
             },
             "status": {
                 "state": "ready", "message": "up", "addr": "10.0.0.1:4242",
