@@ -1,5 +1,5 @@
 //! Consensus: openraft over redb storage and HTTP transport, plus [`Writer`], the one way
-//! components propose commands.
+//! components propose commands, and [`read_index`], how a leader confirms a read.
 
 // openraft's StorageError is large by its design; our storage returns it as openraft asks.
 #![allow(clippy::result_large_err)]
@@ -9,6 +9,7 @@ pub mod demoted;
 mod log_store;
 pub mod membership;
 mod network;
+pub mod read_index;
 mod recover;
 pub mod snapshot;
 mod state_machine;
