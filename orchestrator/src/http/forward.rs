@@ -234,13 +234,22 @@ impl Relayed {
 
     /// Relays to the leader `id` at `addr`, within [`REQUEST_BOUND`]. When this manager
     /// learns of another leader meanwhile (the one asked was cut off or paused), a read is
-    /// relayed again to the new one, and a write is answered at once with its unknown outcome.
+    /// relayed again to the new one, and a write is answered at once with its unknown outcome
+    /// (as soon as the old leader is no longer known to lead).
     async fn send(self, st: &AppState, mut id: crate::raft::RaftId, mut addr: String) -> Response {
         let deadline = Instant::now() + REQUEST_BOUND;
         let mut metrics = st.raft.metrics();
         loop {
+            // A write is answered as soon as its leader is gone; a read waits for the next
+            // leader (an election in progress shows no leader at all), to be asked again.
+            let write = self.write();
             let moved = async {
-                let m = metrics.wait_for(|m| m.current_leader != Some(id)).await;
+                let m = metrics
+                    .wait_for(|m| match m.current_leader {
+                        Some(l) => l != id,
+                        None => write,
+                    })
+                    .await;
                 m.ok().and_then(|m| {
                     let next = m.current_leader?;
                     let member = m.membership_config.membership().get_node(&next)?;

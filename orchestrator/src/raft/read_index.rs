@@ -28,7 +28,7 @@ pub enum ReadError {
     #[error("not the leader: this manager no longer leads{}", hint(.leader))]
     NotLeader { leader: Option<Member> },
     #[error(
-        "cannot confirm leadership with a majority of managers within {}: this manager may have been cut off, so it does not answer from its possibly stale state",
+        "no quorum: this manager cannot confirm leadership with a majority of managers within {}, so it does not answer from its possibly stale state",
         shoal_api::duration::format(*.0)
     )]
     NoQuorum(Duration),
