@@ -64,7 +64,8 @@ pub fn raft_config() -> Arc<openraft::Config> {
 
 /// Whether this manager leads and has heard from a majority of voters within the last second.
 /// A leader cut off from the majority keeps its Raft role until it hears of a newer term, but
-/// it must neither serve reads nor run the leader-only components meanwhile.
+/// it must not run the leader-only components meanwhile. (Requests are not guarded by this
+/// but confirmed with a majority each time: [`read_index`].)
 pub fn leads_with_quorum(raft: &Raft, me: RaftId, contacts: &PeerContacts) -> bool {
     let m = raft.metrics();
     let m = m.borrow();
