@@ -141,6 +141,8 @@ pub struct Client {
     streaming: reqwest::Client,
     base: Url,
     endpoint: Endpoint,
+    /// Ask for `?consistency=stale` on reads ([`Client::stale`]).
+    stale: bool,
 }
 
 impl Client {
@@ -167,7 +169,16 @@ impl Client {
             streaming,
             base: endpoint.base_url(),
             endpoint,
+            stale: false,
         })
+    }
+
+    /// With `true`, [`Client::get`] asks the manager for its own copy of the state
+    /// (`?consistency=stale`): answered at once by any manager, even one without a quorum,
+    /// but possibly behind. By default a read is linearizable: confirmed by the leader.
+    pub fn stale(mut self, stale: bool) -> Client {
+        self.stale = stale;
+        self
     }
 
     /// `GET /v1/<path...>?<query>` answered by a long-lived stream (no overall timeout); a
@@ -257,8 +268,12 @@ impl Client {
 
     /// `GET /v1/<path...>?<query>`; path segments are percent-encoded, so a user's reference
     /// is passed through untouched for the server to resolve.
+    /// With [`Client::stale`], it asks for `consistency=stale`.
     pub async fn get(&self, path: &[&str], query: &[(&str, &str)]) -> Result<OrderedJson> {
-        let url = self.url(path, query);
+        let mut url = self.url(path, query);
+        if self.stale {
+            url.query_pairs_mut().append_pair("consistency", "stale");
+        }
         self.send(self.http.get(url), Method::GET).await
     }
 
@@ -433,6 +448,27 @@ mod tests {
         assert_eq!(
             unix.url(&["version"], &[]).as_str(),
             "http://localhost/v1/version"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stale_client_asks_for_stale_reads_only() {
+        let server = FakeServer::start(|_| Reply::json(200, "{}")).await;
+        let client = server.client().stale(true);
+        client.get(&["tasks"], &[("all", "true")]).await.unwrap();
+        client
+            .post(&["services"], &serde_json::json!({}))
+            .await
+            .unwrap();
+        server.client().get(&["services"], &[]).await.unwrap();
+        let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "/v1/tasks?all=true&consistency=stale",
+                "/v1/services",
+                "/v1/services"
+            ]
         );
     }
 

@@ -6,7 +6,7 @@
 //!
 //! A command flows through the folders in this order:
 //!
-//! * `main.rs` (here): the clap command tree and the global flags (`-H`, `-o`); builds the
+//! * `main.rs` (here): the clap command tree and the global flags (`-H`, `-o`, `--stale`); builds the
 //!   [`Ctx`] every command gets and hands it to the command's group.
 //!
 //! * `cmd/`: one file per command group (`cluster`, `node`, `service`, `task`, `stack`,
@@ -68,6 +68,10 @@ struct Cli {
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
     output: Format,
+    /// Answer reads from the manager asked, without confirming with the leader: works
+    /// without a quorum, but may show state that is behind
+    #[arg(long, global = true)]
+    stale: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -119,7 +123,7 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let endpoint = Endpoint::from_flag(cli.host.as_deref())?;
     let ctx = Ctx {
-        client: Client::new(endpoint, cli.tls_dir.as_deref())?,
+        client: Client::new(endpoint, cli.tls_dir.as_deref())?.stale(cli.stale),
         format: cli.output,
     };
     match &cli.command {
@@ -181,6 +185,8 @@ mod tests {
         assert_eq!(parse("-o yaml node ls").unwrap().output, Format::Yaml);
         assert_eq!(parse("node ls").unwrap().output, Format::Table);
         assert!(parse("-o xml node ls").is_err());
+        assert!(parse("service ls --stale").unwrap().stale);
+        assert!(!parse("service ls").unwrap().stale);
     }
 
     #[test]

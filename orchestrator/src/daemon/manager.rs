@@ -9,6 +9,7 @@ use crate::identity::Identity;
 use crate::leader::Leadership;
 use crate::pki::{CertKeeper, NodeTls, load_bootstrap_ca};
 use crate::raft::membership::MembershipLock;
+use crate::raft::read_index::{RaftConfirm, ReadIndex};
 use crate::raft::{self, Member, Writer};
 use crate::store::{EventHistory, Store};
 use shoal_agent::AgentConfig;
@@ -83,6 +84,7 @@ pub(super) async fn run(
         contacts: contacts.clone(),
         shutdown: shutdown.clone(),
         history: EventHistory::start(&store, shutdown.clone()),
+        reads: ReadIndex::new(RaftConfirm(raft.clone())),
     };
     let apps = Apps {
         tls: tls_router(state.clone()),

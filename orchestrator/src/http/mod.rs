@@ -9,7 +9,8 @@
 //! - `raft`: the Raft transport between managers.
 //!
 //! Shared by all three, at this level: the router (this file) and the one table of routes
-//! ([`route_table`]), who may call what ([`authz`]), relaying to the leader (`forward`),
+//! ([`route_table`]), who may call what ([`authz`]), where a request is answered and within
+//! what bound: confirmed by the leader, relayed to it, or stale by request (`forward`),
 //! JSON bodies and queries (`json`) and the one mapping of errors to responses (`error`).
 
 pub mod authz;
@@ -25,6 +26,7 @@ pub use control::openapi;
 pub use error::ApiError;
 
 use crate::dispatcher::Dispatcher;
+use crate::raft::read_index::{RaftConfirm, ReadIndex};
 use crate::raft::{Raft, RaftId, Writer};
 use crate::store::Store;
 use axum::extract::State;
@@ -53,6 +55,8 @@ pub struct AppState {
     pub shutdown: tokio_util::sync::CancellationToken,
     /// The changes this manager applied lately, for `GET /v1/events?since=`.
     pub history: Arc<crate::store::EventHistory>,
+    /// Confirms, in batched rounds with a majority, that this leader may answer a read.
+    pub reads: Arc<ReadIndex<RaftConfirm>>,
 }
 
 impl AppState {

@@ -40,6 +40,9 @@ pub struct Route {
     pub response: Payload,
     /// Query parameters: name, JSON type, description.
     pub query: &'static [(&'static str, &'static str, &'static str)],
+    /// A read of the replicated state: linearizable (confirmed by the leader with a
+    /// majority) unless `?consistency=stale` asks any manager for its own copy.
+    pub read: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -61,6 +64,7 @@ impl Route {
             status: 200,
             response: Payload::None,
             query: &[],
+            read: false,
             handler: on(filter, handler),
         }
     }
@@ -73,6 +77,12 @@ impl Route {
     fn gives(mut self, status: u16, p: Payload) -> Route {
         self.status = status;
         self.response = p;
+        self
+    }
+
+    /// Marks a read of the replicated state (see [`Route::read`]).
+    fn read(mut self) -> Route {
+        self.read = true;
         self
     }
 
@@ -131,7 +141,8 @@ pub fn all() -> Vec<Route> {
         )
         .gives(200, Text("text/plain; version=0.0.4")),
         get("/v1/cluster", "cluster", "The cluster object", cluster::get)
-            .gives(200, Json("Cluster")),
+            .gives(200, Json("Cluster"))
+            .read(),
         post(
             "/v1/cluster",
             "cluster",
@@ -148,14 +159,17 @@ pub fn all() -> Vec<Route> {
         )
         .takes(Json("RotateJoinToken"))
         .gives(200, Json("Cluster")),
-        get("/v1/nodes", "nodes", "List nodes", nodes::list).gives(200, JsonList("Node")),
+        get("/v1/nodes", "nodes", "List nodes", nodes::list)
+            .gives(200, JsonList("Node"))
+            .read(),
         get(
             "/v1/nodes/{id}",
             "nodes",
             "A node by id, unique id prefix or hostname",
             nodes::get,
         )
-        .gives(200, Json("Node")),
+        .gives(200, Json("Node"))
+        .read(),
         post(
             "/v1/nodes/{id}",
             "nodes",
@@ -187,7 +201,8 @@ pub fn all() -> Vec<Route> {
         )
         .gives(200, Json("Node")),
         get("/v1/services", "services", "List services", services::list)
-            .gives(200, JsonList("Service")),
+            .gives(200, JsonList("Service"))
+            .read(),
         post(
             "/v1/services",
             "services",
@@ -202,7 +217,8 @@ pub fn all() -> Vec<Route> {
             "A service by id, unique id prefix or name",
             services::get,
         )
-        .gives(200, Json("Service")),
+        .gives(200, Json("Service"))
+        .read(),
         post(
             "/v1/services/{id}",
             "services",
@@ -268,14 +284,16 @@ pub fn all() -> Vec<Route> {
                 ),
                 ("all", "boolean", "Include tasks no longer desired to run"),
             ])
-            .gives(200, JsonList("Task")),
+            .gives(200, JsonList("Task"))
+            .read(),
         get(
             "/v1/tasks/{id}",
             "tasks",
             "A task by id or unique id prefix",
             tasks::get,
         )
-        .gives(200, Json("Task")),
+        .gives(200, Json("Task"))
+        .read(),
         get(
             "/v1/events",
             "events",
@@ -296,14 +314,16 @@ pub fn all() -> Vec<Route> {
         ])
         .gives(200, Text("application/x-ndjson")),
         get("/v1/ca", "ca", "The cluster CA certificate", ca::root)
-            .gives(200, Text("application/x-pem-file")),
+            .gives(200, Text("application/x-pem-file"))
+            .read(),
         get(
             "/v1/ca/node",
             "ca",
             "The calling node's certificate status",
             ca::node_status,
         )
-        .gives(200, Internal("shoal_api::rest::NodeCertStatus")),
+        .gives(200, Internal("shoal_api::rest::NodeCertStatus"))
+        .read(),
         post(
             "/v1/ca/renew",
             "ca",
@@ -410,6 +430,32 @@ pub fn all() -> Vec<Route> {
         .takes(Internal("openraft InstallSnapshotRequest"))
         .gives(200, Internal("openraft InstallSnapshotResponse")),
     ]
+}
+
+/// Whether a request `path` is one of the reads of the replicated state ([`Route::read`],
+/// all `GET`): it matches the path of such a route, `{id}` standing for one segment.
+pub fn is_read(path: &str) -> bool {
+    static READS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        all()
+            .into_iter()
+            .filter(|r| r.read)
+            .map(|r| r.path)
+            .collect()
+    });
+    READS.iter().any(|pattern| matches_pattern(pattern, path))
+}
+
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some("{id}"), Some(seg)) if !seg.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The router of these routes. A path answers a method it does not serve with a JSON 405

@@ -1,5 +1,5 @@
 //! Consensus: openraft over redb storage and HTTP transport, plus [`Writer`], the one way
-//! components propose commands.
+//! components propose commands, and [`read_index`], how a leader confirms a read.
 
 // openraft's StorageError is large by its design; our storage returns it as openraft asks.
 #![allow(clippy::result_large_err)]
@@ -9,6 +9,7 @@ pub mod demoted;
 mod log_store;
 pub mod membership;
 mod network;
+pub mod read_index;
 mod recover;
 pub mod snapshot;
 mod state_machine;
@@ -63,7 +64,8 @@ pub fn raft_config() -> Arc<openraft::Config> {
 
 /// Whether this manager leads and has heard from a majority of voters within the last second.
 /// A leader cut off from the majority keeps its Raft role until it hears of a newer term, but
-/// it must neither serve reads nor run the leader-only components meanwhile.
+/// it must not run the leader-only components meanwhile. (Requests are not guarded by this
+/// but confirmed with a majority each time: [`read_index`].)
 pub fn leads_with_quorum(raft: &Raft, me: RaftId, contacts: &PeerContacts) -> bool {
     let m = raft.metrics();
     let m = m.borrow();

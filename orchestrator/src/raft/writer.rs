@@ -17,7 +17,11 @@ pub enum WriteError {
     NotLeader { leader: Option<Member> },
     #[error("raft: {0}")]
     Raft(String),
-    #[error("the write was not committed within {0:?}: no quorum of managers is reachable")]
+    /// Proposed, but not known to be committed in time: its outcome is unknown.
+    #[error(
+        "the write was proposed but not committed within {}: no quorum of managers answered; the write may still commit; read before retrying",
+        shoal_api::duration::format(*.0)
+    )]
     NoQuorum(std::time::Duration),
 }
 

@@ -34,8 +34,11 @@ pub fn document(routes: &[Route]) -> Value {
             "description": "The REST API of a Shoal manager. Over TCP every connection is mutual TLS \
                 with certificates of the cluster CA; the owner-only unix socket \
                 `<data-dir>/control.sock` is trusted and needs none. A follower relays control \
-                requests to the leader; `/v1/version`, `/v1/openapi.json` and `/metrics` are \
-                answered by the manager asked. Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`."
+                requests to the leader, which confirms with a majority that it still leads before it \
+                answers, so reads are linearizable; `?consistency=stale` on a read asks the manager \
+                itself for its own copy instead. `/v1/version`, `/v1/openapi.json`, `/metrics` and \
+                `/v1/events` are answered by the manager asked. Every request is answered within \
+                10 s. Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`."
         },
         "paths": paths,
         "components": {
@@ -77,6 +80,13 @@ fn operation(r: &Route) -> Value {
         params.push(json!({
             "name": name, "in": "query", "required": false,
             "description": text, "schema": { "type": ty }
+        }));
+    }
+    if r.read {
+        params.push(json!({
+            "name": "consistency", "in": "query", "required": false,
+            "description": "`linearizable` (the default): the leader confirms with a majority that it still leads before it answers, and a follower relays the read to it. `stale`: the manager asked answers from its own copy at once, leader or not, even without a quorum; it may be behind.",
+            "schema": { "type": "string", "enum": ["linearizable", "stale"] }
         }));
     }
     if !params.is_empty() {
@@ -124,6 +134,14 @@ fn responses(r: &Route, access: Access) -> Value {
     if let Some(content) = content(r.response) {
         ok["content"] = content;
     }
+    if r.read {
+        ok["headers"] = json!({
+            "X-Shoal-Consistency": {
+                "description": "How the read was answered: `linearizable` (confirmed by the leader with a majority) or `stale` (the asked manager's own copy, on request)",
+                "schema": { "type": "string", "enum": ["linearizable", "stale"] }
+            }
+        });
+    }
     out.insert(r.status.to_string(), ok);
     let error = |text: &str| {
         json!({
@@ -138,7 +156,7 @@ fn responses(r: &Route, access: Access) -> Value {
         );
         out.insert("403".into(), error("This certificate may not call this"));
     }
-    if r.request != Payload::None || !r.query.is_empty() {
+    if r.request != Payload::None || !r.query.is_empty() || r.read {
         out.insert("400".into(), error("Invalid request (`field` names where)"));
     }
     if r.path.contains("{id}") {
@@ -146,7 +164,9 @@ fn responses(r: &Route, access: Access) -> Value {
     }
     out.insert(
         "503".into(),
-        error("No leader or no quorum; retry (control and node endpoints)"),
+        error(
+            "No leader, or the leader cannot confirm with a majority that it still leads, or no answer within 10 s; the message says which, and whether a write may still commit (control and node endpoints)",
+        ),
     );
     out.insert("default".into(), error("Any other error"));
     Value::Object(out)

@@ -55,6 +55,33 @@ fn every_route_is_documented_once_with_its_access() {
 }
 
 #[test]
+fn reads_document_consistency_and_its_header() {
+    let doc = doc();
+    let op = &doc["paths"]["/v1/services/{id}"]["get"];
+    let param = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "consistency")
+        .expect("the consistency parameter");
+    assert_eq!(param["schema"]["enum"], json!(["linearizable", "stale"]));
+    assert!(op["responses"]["200"]["headers"]["X-Shoal-Consistency"].is_object());
+    assert!(op["responses"]["400"].is_object());
+    // Not on writes or on what the leader alone serves.
+    for (path, method) in [
+        ("/v1/services/{id}", "post"),
+        ("/v1/services/{id}/logs", "get"),
+    ] {
+        let op = &doc["paths"][path][method];
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        assert!(
+            !params.iter().any(|p| p["name"] == "consistency"),
+            "{method} {path}"
+        );
+    }
+}
+
+#[test]
 fn the_router_is_built_from_the_table_alone() {
     let source = include_str!("../../../mod.rs");
     let start = source.find("fn routes(").expect("fn routes in http/mod.rs");
