@@ -136,9 +136,9 @@ fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {
             "malformed join token: expected SWMTKN-1-<digest>-<secret>",
         ));
     }
-    if token == cluster.join_tokens.worker {
+    if same_secret(token, &cluster.join_tokens.worker) {
         Ok(Role::Worker)
-    } else if token == cluster.join_tokens.manager {
+    } else if same_secret(token, &cluster.join_tokens.manager) {
         Ok(Role::Manager)
     } else {
         Err(ApiError::new(
@@ -147,4 +147,11 @@ fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {
             "invalid join token: it is neither this cluster's worker nor its manager token (was it rotated?)",
         ))
     }
+}
+
+/// Compares a presented secret with the real one in time that does not depend on where they
+/// first differ, so a caller cannot guess a token byte by byte from answer times.
+fn same_secret(presented: &str, secret: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    presented.as_bytes().ct_eq(secret.as_bytes()).into()
 }
