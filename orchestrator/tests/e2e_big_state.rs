@@ -5,7 +5,7 @@
 
 mod common;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use common::*;
 use futures::StreamExt;
 use shoal_orchestrator::raft::rebuild_state;
@@ -59,7 +59,16 @@ async fn managers_join_a_cluster_whose_snapshot_exceeds_the_old_body_limits() ->
         let list = second.get("/v1/services").await.ok()?;
         Some(list.as_array()?.len())
     })
-    .await?;
+    .await
+    .with_context(|| {
+        format!(
+            "--- {} ---\n{}\n--- {} ---\n{}",
+            second.hostname,
+            second.log(),
+            third.hostname,
+            third.log()
+        )
+    })?;
     assert_eq!(count, SERVICES);
     let one = second.get("/v1/services/big1999").await?;
     assert_eq!(
