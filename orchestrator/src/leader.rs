@@ -4,7 +4,7 @@
 //! longer hears from a majority of managers (so that its agents move to managers that can
 //! still commit their reports).
 
-use crate::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler};
+use crate::controllers::{drive, orchestrator::Orchestrator, reaper, scheduler, supervise};
 use crate::dispatcher::Dispatcher;
 use crate::pki::RootCa;
 use crate::raft::demoted::Finisher;
@@ -104,20 +104,19 @@ impl Leadership {
             ensure_cluster(&store, &writer, bootstrap_ca).await;
             let d = Dispatcher::start(store.clone(), writer.clone(), local_node, token.clone());
             dispatcher_tx.send_replace(Some(d));
-            tokio::spawn(drive(
-                Orchestrator::default(),
-                store.clone(),
-                writer.clone(),
-                token.clone(),
-            ));
-            tokio::spawn(drive(
-                scheduler::controller(),
-                store.clone(),
-                writer.clone(),
-                token.clone(),
-            ));
+            let (s, w, t) = (store.clone(), writer.clone(), token.clone());
+            tokio::spawn(supervise("orchestrator", token.clone(), move || {
+                drive(Orchestrator::default(), s.clone(), w.clone(), t.clone())
+            }));
+            let (s, w, t) = (store.clone(), writer.clone(), token.clone());
+            tokio::spawn(supervise("scheduler", token.clone(), move || {
+                drive(scheduler::controller(), s.clone(), w.clone(), t.clone())
+            }));
             tokio::spawn(finisher.run(token.clone()));
-            tokio::spawn(drive(reaper::controller(), store, writer, token));
+            let (s, w, t) = (store, writer, token.clone());
+            tokio::spawn(supervise("reaper", token, move || {
+                drive(reaper::controller(), s.clone(), w.clone(), t.clone())
+            }));
         }
     }
 }

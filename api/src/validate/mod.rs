@@ -27,6 +27,12 @@ fn err(field: &str, message: impl Into<String>) -> ValidationError {
     }
 }
 
+/// Upper bound on `snapshot_interval`, in log entries.
+pub const MAX_SNAPSHOT_INTERVAL: u64 = 1_000_000;
+
+/// Upper bound on `node_cert_expiry`: ten years, as a certificate's validity must end.
+pub const MAX_CERT_EXPIRY: std::time::Duration = std::time::Duration::from_secs(3650 * 24 * 3600);
+
 /// Upper bound on replicas: far beyond what one cluster runs, low enough to refuse typos.
 pub const MAX_REPLICAS: u64 = 100_000;
 
@@ -77,10 +83,23 @@ pub fn validate_cluster_spec(spec: &crate::ClusterSpec) -> Result<(), Validation
             "snapshot_interval must be >= 10",
         ));
     }
+    // Past this the log between snapshots, and so the data dir, grows without a useful bound.
+    if spec.snapshot_interval > MAX_SNAPSHOT_INTERVAL {
+        return Err(err(
+            "spec.snapshot_interval",
+            format!("snapshot_interval must be <= {MAX_SNAPSHOT_INTERVAL}"),
+        ));
+    }
     if spec.node_cert_expiry < std::time::Duration::from_secs(10) {
         return Err(err(
             "spec.node_cert_expiry",
             "node_cert_expiry must be at least 10s",
+        ));
+    }
+    if spec.node_cert_expiry > MAX_CERT_EXPIRY {
+        return Err(err(
+            "spec.node_cert_expiry",
+            "node_cert_expiry must be at most 10 years (3650d)",
         ));
     }
     Ok(())
@@ -293,6 +312,24 @@ mod tests {
                 .unwrap_err()
                 .field,
             "spec.task.container.image"
+        );
+    }
+
+    #[test]
+    fn cluster_settings_have_upper_bounds() {
+        let ok = crate::ClusterSpec::default();
+        assert_eq!(validate_cluster_spec(&ok), Ok(()));
+        let mut s = ok.clone();
+        s.snapshot_interval = MAX_SNAPSHOT_INTERVAL + 1;
+        assert_eq!(
+            validate_cluster_spec(&s).unwrap_err().field,
+            "spec.snapshot_interval"
+        );
+        let mut s = ok;
+        s.node_cert_expiry = MAX_CERT_EXPIRY + std::time::Duration::from_secs(1);
+        assert_eq!(
+            validate_cluster_spec(&s).unwrap_err().field,
+            "spec.node_cert_expiry"
         );
     }
 }

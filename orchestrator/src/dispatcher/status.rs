@@ -1,5 +1,7 @@
 //! Batches task status reports from all agents into few Raft writes. Reports that would move
-//! a task backwards, repeat what is stored, or name a deleted task are dropped here.
+//! a task backwards, repeat what is stored, or name a deleted task are dropped here. An agent
+//! is told its report is done only once it is committed, or no longer applies: any other
+//! failure is answered as one, so the agent keeps the report and sends it again.
 
 use super::{DispatchError, Dispatcher};
 use crate::raft::WriteError;
@@ -50,10 +52,15 @@ async fn write(d: &Dispatcher, updates: Vec<StatusUpdate>) -> Result<(), WriteEr
         return Ok(());
     }
     match d.writer.write(actions.clone()).await {
-        // The store moved on between our check and the commit: apply what still applies.
+        // The store moved on between our check and the commit: write what still applies, one
+        // by one. The store refusing one means it no longer applies (the task moved on or is
+        // gone); losing the leader or the quorum fails the batch.
         Err(WriteError::Store(_)) => {
             for a in actions {
-                let _ = d.writer.write(vec![a]).await;
+                match d.writer.write(vec![a]).await {
+                    Ok(_) | Err(WriteError::Store(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
             Ok(())
         }

@@ -6,7 +6,8 @@
 //! | endpoints                                   | who                                  |
 //! |---------------------------------------------|--------------------------------------|
 //! | `GET /v1/ca`, `POST /v1/join`               | anyone (the join token is the proof) |
-//! | `/v1/raft/*`, `/v1/join/raft`               | manager certificates                 |
+//! | `/v1/raft/*`                                | manager certificates of raft members |
+//! | `/v1/join/raft`                             | manager certificates                 |
 //! | `/v1/dispatcher/*`, `/v1/ca/node`, `renew`  | node certificates (as themselves)    |
 //! | `/v1/openapi.json`                          | any certificate of the cluster       |
 //! | everything else (control API, `/metrics`)   | managers, client bundles, the socket |
@@ -175,10 +176,10 @@ fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError>
         (
             Access::RaftPeer,
             Caller::Node {
+                id,
                 role: Role::Manager,
-                ..
             },
-        ) => Ok(()),
+        ) => raft_peer(st, id, path),
         (Access::RaftPeer, _) => Err(ApiError::forbidden(
             "only manager certificates may call raft endpoints",
         )),
@@ -198,6 +199,26 @@ fn authorize(st: &AppState, caller: &Caller, path: &str) -> Result<(), ApiError>
         },
         (Access::Anyone, _) | (_, Caller::Local) => Ok(()),
     }
+}
+
+/// Raft RPCs come only from managers in this manager's Raft membership (voters or learners):
+/// a removed manager's certificate names the manager role until it expires, and its votes
+/// must not disturb the cluster. A manager with no membership yet (it is joining) takes them
+/// from any manager, or it could never receive its first entries; and joining
+/// (`/v1/join/raft`) is for managers that are not members yet.
+fn raft_peer(st: &AppState, id: &NodeId, path: &str) -> Result<(), ApiError> {
+    if path == "/v1/join/raft" {
+        return Ok(());
+    }
+    let applied = st.store.applied();
+    let members = applied.membership.membership();
+    let joining = members.nodes().next().is_none();
+    if joining || members.nodes().any(|(_, m)| &m.node_id == id) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "node {id} is not a member of this manager's raft group (was it removed?): raft endpoints are for current members"
+    )))
 }
 
 /// The role node `id` may act with: the lesser of its certificate's and the store's (a

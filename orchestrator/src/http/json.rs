@@ -28,9 +28,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let message = format!("cannot read request body: {e}");
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(e.status(), "payload_too_large", message)
+            } else {
+                ApiError::bad_request(message)
+            }
+        })?;
         parse(&bytes, "").map(Body)
     }
 }

@@ -9,7 +9,9 @@ use super::control::{service_logs, services, tasks};
 use super::error::ApiError;
 use super::node::{agent, ca, join};
 use super::raft;
+use crate::raft::wire;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -88,6 +90,12 @@ impl Route {
 
     fn query(mut self, q: &'static [(&'static str, &'static str, &'static str)]) -> Route {
         self.query = q;
+        self
+    }
+
+    /// Accepts bodies up to `bytes` instead of axum's default 2 MiB.
+    fn body_limit(mut self, bytes: usize) -> Route {
+        self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
         self
     }
 }
@@ -417,7 +425,8 @@ pub fn all() -> Vec<Route> {
             raft::append,
         )
         .takes(Internal("openraft AppendEntriesRequest"))
-        .gives(200, Internal("openraft AppendEntriesResponse")),
+        .gives(200, Internal("openraft AppendEntriesResponse"))
+        .body_limit(wire::BODY_LIMIT),
         post("/v1/raft/vote", "raft", "Raft RequestVote", raft::vote)
             .takes(Internal("openraft VoteRequest"))
             .gives(200, Internal("openraft VoteResponse")),
@@ -427,8 +436,9 @@ pub fn all() -> Vec<Route> {
             "Raft InstallSnapshot",
             raft::snapshot,
         )
-        .takes(Internal("openraft InstallSnapshotRequest"))
-        .gives(200, Internal("openraft InstallSnapshotResponse")),
+        .takes(Text(wire::SNAPSHOT_MEDIA_TYPE))
+        .gives(200, Internal("openraft InstallSnapshotResponse"))
+        .body_limit(wire::BODY_LIMIT),
     ]
 }
 

@@ -13,6 +13,8 @@ pub const KEY_VOTE: &str = "vote";
 pub const KEY_COMMITTED: &str = "committed";
 pub const KEY_LAST_PURGED: &str = "last_purged";
 pub const KEY_SNAPSHOT: &str = "snapshot";
+/// The bytes of the snapshot whose metadata is under [`KEY_SNAPSHOT`], as they are.
+pub const KEY_SNAPSHOT_DATA: &str = "snapshot.data";
 
 #[derive(Debug, Error)]
 #[error("raft storage: {0}")]
@@ -106,6 +108,19 @@ impl Db {
     pub fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), DbError> {
         let txn = self.db.begin_write()?;
         txn.open_table(META)?.insert(key, value)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Writes several meta keys in one transaction: all of them or none survive a crash.
+    pub fn put_metas(&self, entries: &[(&str, &[u8])]) -> Result<(), DbError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            for (key, value) in entries {
+                meta.insert(*key, *value)?;
+            }
+        }
         txn.commit()?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! openraft log storage (storage-v2) on redb: entries, vote and committed index. `append`
 //! reports completion only after the transaction is fsynced.
 
-use super::db::{Db, DbError, KEY_COMMITTED, KEY_LAST_PURGED, KEY_VOTE};
+use super::db::{Db, KEY_COMMITTED, KEY_LAST_PURGED, KEY_VOTE};
 use super::types::{Entry, RaftId, StorageError, TypeConfig};
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{AnyError, LogId, OptionalSend, RaftLogReader, StorageIOError, Vote};
@@ -23,8 +23,8 @@ impl LogStore {
 }
 
 /// Runs blocking database work off the async threads.
-pub(super) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, DbError> + Send + 'static,
+pub(super) async fn blocking<T: Send + 'static, E: std::error::Error + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, AnyError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r.map_err(|e| AnyError::new(&e)),

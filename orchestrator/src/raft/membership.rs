@@ -38,6 +38,35 @@ pub async fn change_membership(
     Err(failed("another membership change did not finish".into()))
 }
 
+/// How long a joining manager may take to catch up as a learner before it is turned away
+/// (it retries): a 50 MB state takes a few seconds.
+pub const CATCH_UP_WITHIN: Duration = Duration::from_secs(30);
+
+/// Waits until the learner `id` holds every entry the leader had when this was called, so it
+/// can be made a voter without a voter that cannot vote yet. Only the leader can tell.
+pub async fn caught_up(raft: &Raft, id: u64, within: Duration) -> Result<(), ChangeError> {
+    let target = raft.metrics().borrow().last_log_index.unwrap_or(0);
+    raft.wait(Some(within))
+        .metrics(
+            |m| {
+                m.replication
+                    .as_ref()
+                    .and_then(|r| r.get(&id))
+                    .and_then(|matched| *matched)
+                    .is_some_and(|matched| matched.index >= target)
+            },
+            "the new manager to catch up",
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            ChangeError(format!(
+                "the new manager did not catch up with the leader's log (index {target}) within {}s: {e}",
+                within.as_secs()
+            ))
+        })
+}
+
 /// Why removing a voter would lose quorum.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Shortfall {

@@ -14,13 +14,14 @@ mod recover;
 pub mod snapshot;
 mod state_machine;
 pub mod types;
+pub mod wire;
 mod writer;
 
 pub use db::{Db, DbError};
 pub use log_store::LogStore;
 pub use network::{Network, PeerContacts};
 pub use recover::{RebuildError, rebuild_state};
-pub use state_machine::StateMachine;
+pub use state_machine::{SnapshotReadError, StateMachine};
 pub use types::{Member, Raft, RaftId, TypeConfig};
 pub use writer::{WriteError, Writer};
 
@@ -57,6 +58,7 @@ pub fn raft_config() -> Arc<openraft::Config> {
         election_timeout_max: 300,
         snapshot_policy: openraft::SnapshotPolicy::Never,
         max_in_snapshot_log_to_keep: 1_000,
+        snapshot_max_chunk_size: wire::SNAPSHOT_CHUNK,
         ..Default::default()
     };
     Arc::new(config.validate().expect("static raft config is valid"))

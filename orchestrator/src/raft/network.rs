@@ -1,10 +1,17 @@
-//! Raft RPCs between managers over mutual TLS (`POST /v1/raft/{append,vote,snapshot}` with
-//! JSON), with this manager's certificate.
+//! Raft RPCs between managers over mutual TLS (`POST /v1/raft/{append,vote,snapshot}`, in
+//! the formats of [`super::wire`]), with this manager's certificate.
 //! openraft never asks a node to talk to itself, so a one-manager cluster sends nothing.
+//!
+//! A refusal is read by its HTTP status before any body is decoded: an AppendEntries too
+//! large for the peer (413, or larger than [`wire::BODY_LIMIT`] before it is even sent)
+//! becomes openraft's `PayloadTooLarge`, so it sends fewer entries; any other refusal is a
+//! network error naming the status and what the peer said.
 
 use super::types::{Member, RaftId, TypeConfig};
+use super::wire;
 use openraft::error::{
-    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+    InstallSnapshotError, NetworkError, PayloadTooLarge, RPCError, RaftError, RemoteError,
+    Unreachable,
 };
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
@@ -76,24 +83,39 @@ pub struct Peer {
     contacts: PeerContacts,
 }
 
+/// A peer's refusal, by HTTP status.
+#[derive(Debug, thiserror::Error)]
+#[error("the manager answered {status}: {body}")]
+struct Refused {
+    status: reqwest::StatusCode,
+    body: String,
+}
+
 impl Peer {
-    async fn call<Req, Resp, E>(
+    /// Sends `body` (of `content_type`) to `path` and decodes the answer. `entries` is how
+    /// many log entries the body carries, for the hint of a payload too large.
+    async fn call<Resp, E>(
         &self,
         path: &str,
-        req: &Req,
+        content_type: &'static str,
+        body: Vec<u8>,
+        entries: usize,
         option: &RPCOption,
     ) -> Result<Resp, RPCError<RaftId, Member, E>>
     where
-        Req: Serialize,
         Resp: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
+        if body.len() > wire::BODY_LIMIT && entries > 1 {
+            return Err(too_large(entries));
+        }
         let resp = self
             .http
             .get()
             .post(format!("{}/{path}", self.base))
             .timeout(option.hard_ttl())
-            .json(req)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
             .send()
             .await
             .map_err(|e| {
@@ -103,6 +125,20 @@ impl Peer {
                     RPCError::Network(NetworkError::new(&e))
                 }
             })?;
+        let status = resp.status();
+        if !status.is_success() {
+            // It answered: reachable, but it did not take the request.
+            self.contacts.record(self.target);
+            if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE && entries > 1 {
+                return Err(too_large(entries));
+            }
+            let body = resp.text().await.unwrap_or_default();
+            let refused = Refused {
+                status,
+                body: body.trim().chars().take(300).collect(),
+            };
+            return Err(RPCError::Network(NetworkError::new(&refused)));
+        }
         let result: Result<Resp, E> = resp
             .json()
             .await
@@ -110,6 +146,30 @@ impl Peer {
         self.contacts.record(self.target);
         result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
+
+    async fn call_json<Req, Resp, E>(
+        &self,
+        path: &str,
+        req: &Req,
+        entries: usize,
+        option: &RPCOption,
+    ) -> Result<Resp, RPCError<RaftId, Member, E>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
+        let body = serde_json::to_vec(req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        self.call(path, "application/json", body, entries, option)
+            .await
+    }
+}
+
+/// Asks openraft to send about half as many entries.
+fn too_large<E: std::error::Error>(entries: usize) -> RPCError<RaftId, Member, E> {
+    RPCError::PayloadTooLarge(PayloadTooLarge::new_entries_hint(
+        (entries / 2).max(1) as u64
+    ))
 }
 
 impl RaftNetwork<TypeConfig> for Peer {
@@ -118,7 +178,8 @@ impl RaftNetwork<TypeConfig> for Peer {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<RaftId>, RPCError<RaftId, Member, RaftError<RaftId>>> {
-        self.call("append", &rpc, &option).await
+        let entries = rpc.entries.len();
+        self.call_json("append", &rpc, entries, &option).await
     }
 
     async fn install_snapshot(
@@ -129,7 +190,9 @@ impl RaftNetwork<TypeConfig> for Peer {
         InstallSnapshotResponse<RaftId>,
         RPCError<RaftId, Member, RaftError<RaftId, InstallSnapshotError>>,
     > {
-        self.call("snapshot", &rpc, &option).await
+        let body = wire::encode_snapshot(&rpc);
+        self.call("snapshot", wire::SNAPSHOT_MEDIA_TYPE, body, 0, &option)
+            .await
     }
 
     async fn vote(
@@ -137,6 +200,6 @@ impl RaftNetwork<TypeConfig> for Peer {
         rpc: VoteRequest<RaftId>,
         option: RPCOption,
     ) -> Result<VoteResponse<RaftId>, RPCError<RaftId, Member, RaftError<RaftId>>> {
-        self.call("vote", &rpc, &option).await
+        self.call_json("vote", &rpc, 0, &option).await
     }
 }

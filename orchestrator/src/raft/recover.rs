@@ -2,8 +2,8 @@
 //! its own Raft database (latest snapshot plus every log entry after it), so that the manager
 //! can restart as the only member of a new cluster that keeps all of it.
 
-use super::db::{Db, DbError, KEY_SNAPSHOT};
-use super::state_machine::StoredSnapshot;
+use super::db::{Db, DbError};
+use super::state_machine::{SnapshotReadError, StoredSnapshot};
 use super::types::Entry;
 use crate::store::State;
 use openraft::EntryPayload;
@@ -16,7 +16,10 @@ pub enum RebuildError {
     /// The Raft database cannot be opened or read.
     #[error(transparent)]
     Db(#[from] DbError),
-    /// The stored snapshot, or the state inside it, does not decode.
+    /// The stored snapshot cannot be read back.
+    #[error(transparent)]
+    StoredSnapshot(SnapshotReadError),
+    /// The state inside the snapshot does not decode.
     #[error(transparent)]
     Snapshot(serde_json::Error),
     /// A log entry does not decode.
@@ -29,9 +32,11 @@ pub fn rebuild_state(path: &Path) -> Result<State, RebuildError> {
     let db = Db::open(path)?;
     let mut state = State::default();
     let mut from = 0;
-    if let Some(bytes) = db.get_meta(KEY_SNAPSHOT)? {
-        let snap: StoredSnapshot =
-            serde_json::from_slice(&bytes).map_err(RebuildError::Snapshot)?;
+    let stored = StoredSnapshot::read(&db).map_err(|e| match e {
+        SnapshotReadError::Db(e) => RebuildError::Db(e),
+        e => RebuildError::StoredSnapshot(e),
+    })?;
+    if let Some(snap) = stored {
         state = serde_json::from_slice(&snap.data).map_err(RebuildError::Snapshot)?;
         from = snap.meta.last_log_id.map_or(0, |l| l.index + 1);
     }

@@ -15,6 +15,7 @@ pub const STATUS_BATCHES: &str = "shoal_dispatcher_status_batches_total";
 pub const STATUS_REPORTS: &str = "shoal_dispatcher_status_reports_total";
 pub const STATUS_UPDATES: &str = "shoal_dispatcher_status_updates_total";
 pub const STATUS_BATCH_LAST: &str = "shoal_dispatcher_status_batch_size_last";
+pub const CONTROLLER_PANICS: &str = "shoal_controller_panics_total";
 
 /// The process's recorder, installed on first use (shoald calls this at start, so nothing
 /// counted before the first scrape is lost).
@@ -45,6 +46,10 @@ fn describe() {
     );
     describe_counter!(STATUS_UPDATES, "Task status updates in those batches");
     describe_gauge!(STATUS_BATCH_LAST, "Task status updates in the last batch");
+    describe_counter!(
+        CONTROLLER_PANICS,
+        "Panics of leader-only controllers, each followed by a restart"
+    );
     scrape::describe();
 }
 
@@ -53,6 +58,11 @@ pub fn placed(n: usize) {
     if n > 0 {
         metrics::counter!(PLACEMENTS).increment(n as u64);
     }
+}
+
+/// A controller panicked and is being restarted.
+pub fn controller_panicked(controller: &'static str) {
+    metrics::counter!(CONTROLLER_PANICS, "controller" => controller).increment(1);
 }
 
 pub fn heartbeat() {

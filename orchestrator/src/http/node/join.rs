@@ -6,7 +6,7 @@ use crate::http::authz::Caller;
 use crate::http::error::ApiError;
 use crate::http::json::Body;
 use crate::raft::Member;
-use crate::raft::membership::change_membership;
+use crate::raft::membership::{CATCH_UP_WITHIN, caught_up, change_membership};
 use crate::store::Action;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -89,7 +89,9 @@ pub async fn join_raft(
 }
 
 /// Adds a manager to Raft: first as a learner that catches up, then as a voter. Membership
-/// changes are made one at a time: Raft refuses a change while another is in progress.
+/// changes are made one at a time: Raft refuses a change while another is in progress. A
+/// learner that does not catch up is removed again and the joiner told to retry (503): it
+/// never becomes a voter the cluster would count on for its quorum.
 async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), ApiError> {
     let _one_at_a_time = st.membership_lock.lock().await;
     let voters: BTreeSet<u64> = st
@@ -107,6 +109,16 @@ async fn add_manager(st: &AppState, raft_id: u64, member: Member) -> Result<(), 
         .add_learner(raft_id, member, true)
         .await
         .map_err(|e| ApiError::unavailable(format!("cannot add the manager to raft: {e}")))?;
+    if let Err(e) = caught_up(&st.raft, raft_id, CATCH_UP_WITHIN).await {
+        let removed = change_membership(&st.raft, "remove the lagging learner from", || {
+            ChangeMembers::RemoveNodes(BTreeSet::from([raft_id]))
+        })
+        .await;
+        if let Err(r) = removed {
+            tracing::warn!(raft_id, error = %r, "a learner that did not catch up stays a learner");
+        }
+        return Err(ApiError::unavailable(e.to_string()));
+    }
     change_membership(&st.raft, "add the manager to", || {
         ChangeMembers::AddVoterIds(BTreeSet::from([raft_id]))
     })
@@ -124,9 +136,9 @@ fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {
             "malformed join token: expected SWMTKN-1-<digest>-<secret>",
         ));
     }
-    if token == cluster.join_tokens.worker {
+    if same_secret(token, &cluster.join_tokens.worker) {
         Ok(Role::Worker)
-    } else if token == cluster.join_tokens.manager {
+    } else if same_secret(token, &cluster.join_tokens.manager) {
         Ok(Role::Manager)
     } else {
         Err(ApiError::new(
@@ -135,4 +147,11 @@ fn role_for(st: &AppState, token: &str) -> Result<Role, ApiError> {
             "invalid join token: it is neither this cluster's worker nor its manager token (was it rotated?)",
         ))
     }
+}
+
+/// Compares a presented secret with the real one in time that does not depend on where they
+/// first differ, so a caller cannot guess a token byte by byte from answer times.
+fn same_secret(presented: &str, secret: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    presented.as_bytes().ct_eq(secret.as_bytes()).into()
 }
