@@ -43,13 +43,7 @@ async fn managers_join_a_cluster_whose_snapshot_exceeds_the_old_body_limits() ->
     let second = Shoald::start_manager("big2", &first, &token).await?;
     let third = Shoald::start_manager("big3", &first, &token).await?;
     eventually("three voting managers", WAIT, || async {
-        let nodes = first.get("/v1/nodes").await.ok()?;
-        let reachable = nodes
-            .as_array()?
-            .iter()
-            .filter(|n| n["manager_status"]["reachability"] == "reachable")
-            .count();
-        (reachable == 3).then_some(())
+        (reachable_managers(&first).await? == 3).then_some(())
     })
     .await?;
 

@@ -12,18 +12,6 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The index (in `nodes`) of the manager that leads, asked of `ask`.
-async fn leader(nodes: &[Shoald], ask: &Shoald) -> Option<usize> {
-    let list = ask.get("/v1/nodes").await.ok()?;
-    let id = list
-        .as_array()?
-        .iter()
-        .find(|n| n["manager_status"]["leader"] == true)?["id"]
-        .as_str()?
-        .to_string();
-    nodes.iter().position(|n| n.node_id == id)
-}
-
 /// Creates an empty service named `name` through `via`; true when acknowledged.
 async fn write(via: &Shoald, name: &str) -> bool {
     let body = spec(name, IMAGE_1, 0).to_string();
@@ -57,13 +45,7 @@ async fn three_managers_survive_leader_loss_and_keep_every_acknowledged_write() 
     );
     let mut m = vec![first, second?, third?];
     eventually("three voting managers", WAIT, || async {
-        let nodes = m[0].get("/v1/nodes").await.ok()?;
-        let voting = nodes
-            .as_array()?
-            .iter()
-            .filter(|n| n["manager_status"]["reachability"] == "reachable")
-            .count();
-        (voting == 3).then_some(())
+        (reachable_managers(&m[0]).await? == 3).then_some(())
     })
     .await?;
 

@@ -14,18 +14,6 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The index of the leading manager among `nodes`, as `ask` sees it.
-async fn leader(nodes: &[Shoald], ask: &Shoald) -> Option<usize> {
-    let list = ask.get("/v1/nodes").await.ok()?;
-    let id = list
-        .as_array()?
-        .iter()
-        .find(|n| n["manager_status"]["leader"] == true)?["id"]
-        .as_str()?
-        .to_string();
-    nodes.iter().position(|n| n.node_id == id)
-}
-
 /// `GET path` with its status, the consistency header and the body.
 async fn get_with_header(node: &Shoald, path: &str) -> Result<(u16, Option<String>, Value)> {
     let resp = node

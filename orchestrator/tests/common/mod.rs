@@ -491,6 +491,30 @@ pub fn anonymous_client(dir: &Path) -> Result<reqwest::Client> {
     Ok(node_http::build_anonymous(&Bundle::load(dir)?.ca_pem)?)
 }
 
+/// The index (in `nodes`) of the manager that leads, as `ask` sees it.
+pub async fn leader(nodes: &[Shoald], ask: &Shoald) -> Option<usize> {
+    let list = ask.get("/v1/nodes").await.ok()?;
+    let id = list
+        .as_array()?
+        .iter()
+        .find(|n| n["manager_status"]["leader"] == true)?["id"]
+        .as_str()?
+        .to_string();
+    nodes.iter().position(|n| n.node_id == id)
+}
+
+/// How many voting managers `ask` lists as reachable (`None` when it does not answer).
+pub async fn reachable_managers(ask: &Shoald) -> Option<usize> {
+    let nodes = ask.get("/v1/nodes").await.ok()?;
+    Some(
+        nodes
+            .as_array()?
+            .iter()
+            .filter(|n| n["manager_status"]["reachability"] == "reachable")
+            .count(),
+    )
+}
+
 /// Polls `check` until it yields a value or `timeout` passes.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
 where
