@@ -32,6 +32,7 @@ pub enum NodeState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeSpec {
     #[serde(default)]
     pub availability: Availability,

@@ -21,6 +21,7 @@ pub struct ErrorDetail {
 
 /// `POST /v1/services/{id}`: the new spec and the version it was based on.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceUpdate {
     pub version: u64,
     pub spec: ServiceSpec,
@@ -28,6 +29,7 @@ pub struct ServiceUpdate {
 
 /// `POST /v1/nodes/{id}`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeUpdate {
     pub version: u64,
     pub spec: NodeSpec,
@@ -47,6 +49,7 @@ pub struct TaskFilter {
 
 /// `POST /v1/join`: a new node asks to join with a token; the token decides its role.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     pub token: String,
     pub hostname: String,
@@ -60,6 +63,7 @@ pub struct JoinRequest {
 /// `POST /v1/join/raft`: a manager (admitted by `/v1/join`, or promoted) asks to be added to
 /// Raft once its own Raft server answers at `addr`; its manager certificate is the proof.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RaftJoinRequest {
     pub node_id: crate::NodeId,
     pub raft_id: u64,
@@ -79,6 +83,7 @@ pub struct JoinResponse {
 
 /// `POST /v1/ca/renew`: a node asks for a new certificate for a new key.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RenewRequest {
     pub csr: String,
 }

@@ -346,7 +346,7 @@ pub fn all() -> Vec<Route> {
             "Issue a client bundle for shoalctl or a scraper",
             ca::client_bundle,
         )
-        .takes(Internal("shoal_api::rest::ClientBundleRequest"))
+        .takes(Json("ClientBundleRequest"))
         .gives(200, Internal("shoal_client::tls::Bundle")),
         post(
             "/v1/join",
@@ -354,7 +354,7 @@ pub fn all() -> Vec<Route> {
             "Join the cluster with a join token",
             join::join,
         )
-        .takes(Internal("shoal_api::rest::JoinRequest"))
+        .takes(Json("JoinRequest"))
         .gives(200, Internal("shoal_api::rest::JoinResponse")),
         post(
             "/v1/join/raft",

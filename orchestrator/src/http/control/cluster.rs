@@ -16,6 +16,7 @@ pub async fn get(State(st): State<AppState>) -> Result<Json<Cluster>, ApiError> 
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClusterUpdate {
     version: u64,
     spec: shoal_api::ClusterSpec,
@@ -37,6 +38,7 @@ pub async fn update(
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rotate {
     role: shoal_api::Role,
 }

@@ -77,9 +77,15 @@ fn operation(r: &Route) -> Value {
         }));
     }
     for (name, ty, text) in r.query {
+        // A reference or id given empty names nothing: the server refuses it.
+        let schema = if *ty == "string" {
+            json!({ "type": ty, "minLength": 1 })
+        } else {
+            json!({ "type": ty })
+        };
         params.push(json!({
             "name": name, "in": "query", "required": false,
-            "description": text, "schema": { "type": ty }
+            "description": text, "schema": schema
         }));
     }
     if r.read {

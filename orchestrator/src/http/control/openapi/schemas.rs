@@ -21,7 +21,18 @@ fn string(text: &str) -> Value {
 }
 
 fn count(text: &str) -> Value {
-    described(json!({ "type": "integer", "minimum": 0 }), text)
+    described(
+        json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
+        text,
+    )
+}
+
+/// An integer within `min..=max`, as validation requires.
+fn bounded(min: u64, max: u64, text: &str) -> Value {
+    described(
+        json!({ "type": "integer", "minimum": min, "maximum": max }),
+        text,
+    )
 }
 
 fn boolean(text: &str) -> Value {
@@ -57,7 +68,12 @@ fn one_of_strings(values: &[&str], text: &str) -> Value {
 /// Written as `10s` or `1m30s`; read from such a string or from a number of seconds.
 fn duration(text: &str) -> Value {
     described(
-        json!({ "type": ["string", "integer"] }),
+        json!({
+            "oneOf": [
+                { "type": "string", "pattern": "^\\s*([0-9]+|([0-9]+\\s*(ns|us|ms|s|m|h|d|w)\\s*)+)\\s*$" },
+                { "type": "integer", "minimum": 0, "maximum": u64::MAX },
+            ]
+        }),
         &format!("{text} (a duration such as `10s` or `1m30s`; a number means seconds)"),
     )
 }
@@ -175,7 +191,13 @@ pub fn all() -> Map<String, Value> {
         object(
             &["name", "task"],
             vec![
-                ("name", string("Unique service name")),
+                (
+                    "name",
+                    described(
+                        json!({ "type": "string", "minLength": 1, "maxLength": 63, "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$" }),
+                        "Unique service name: letters, digits, '-' and '_', starting with a letter or digit",
+                    ),
+                ),
                 ("labels", labels("Service labels")),
                 ("task", reference("TaskTemplate")),
                 ("mode", reference("ServiceMode")),
@@ -189,7 +211,7 @@ pub fn all() -> Map<String, Value> {
         json!({
             "description": "How many tasks run, and whether they run for good or to completion (default: 1 replica)",
             "oneOf": [
-                object(&["replicated"], vec![("replicated", object(&["replicas"], vec![("replicas", count("Tasks kept running"))]))]),
+                object(&["replicated"], vec![("replicated", object(&["replicas"], vec![("replicas", bounded(0, 100_000, "Tasks kept running"))]))]),
                 object(&["global"], vec![("global", object(&[], vec![]))]),
                 object(&["replicated_job"], vec![("replicated_job", object(&[], vec![
                     ("max_concurrent", count("Runs at a time (default 1)")),
@@ -220,10 +242,22 @@ pub fn all() -> Map<String, Value> {
         object(
             &["image"],
             vec![
-                ("image", string("Image reference")),
+                (
+                    "image",
+                    described(
+                        json!({ "type": "string", "pattern": "^\\S+$" }),
+                        "Image reference, without whitespace",
+                    ),
+                ),
                 ("command", strings("Overrides the image's entrypoint")),
                 ("args", strings("Arguments passed to the command")),
-                ("env", strings("`KEY=VALUE` entries")),
+                (
+                    "env",
+                    described(
+                        json!({ "type": "array", "items": { "type": "string", "pattern": "^[^=]+=" } }),
+                        "`KEY=VALUE` entries",
+                    ),
+                ),
                 ("labels", labels("Container labels beside Shoal's own")),
                 ("user", string("`USER[:GROUP]`")),
                 ("workdir", string("Absolute working directory")),
@@ -237,7 +271,10 @@ pub fn all() -> Map<String, Value> {
                     "stop_grace_period",
                     duration("Time between the stop signal and SIGKILL (default 10s)"),
                 ),
-                ("healthcheck", reference("HealthCheck")),
+                (
+                    "healthcheck",
+                    json!({ "oneOf": [reference("HealthCheck"), { "type": "null" }] }),
+                ),
                 ("ports", list_of("PortConfig")),
             ],
         ),
@@ -584,15 +621,19 @@ pub fn all() -> Map<String, Value> {
                 ("name", string("Cluster name")),
                 (
                     "task_history_limit",
-                    count("Old tasks kept per slot (default 5)"),
+                    bounded(0, 1000, "Old tasks kept per slot (default 5)"),
                 ),
                 (
                     "heartbeat_period_secs",
-                    count("Agent heartbeat period in seconds (default 5)"),
+                    bounded(1, 600, "Agent heartbeat period in seconds (default 5)"),
                 ),
                 (
                     "snapshot_interval",
-                    count("Raft log entries between snapshots (default 10000)"),
+                    bounded(
+                        10,
+                        1_000_000,
+                        "Raft log entries between snapshots (default 10000)",
+                    ),
                 ),
                 (
                     "node_cert_expiry",
@@ -641,6 +682,52 @@ pub fn all() -> Map<String, Value> {
                     count("The cluster version the new spec is based on"),
                 ),
                 ("spec", reference("ClusterSpec")),
+            ],
+        ),
+    );
+    put(
+        "ClientBundleRequest",
+        object(
+            &[],
+            vec![(
+                "name",
+                described(
+                    json!({ "type": ["string", "null"], "maxLength": 64, "pattern": "^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$" }),
+                    "Common name of the certificate, printable ASCII (default: `shoalctl`)",
+                ),
+            )],
+        ),
+    );
+    put(
+        "JoinRequest",
+        object(
+            &["token", "hostname", "csr"],
+            vec![
+                (
+                    "token",
+                    described(
+                        json!({ "type": "string", "pattern": "^SWMTKN-1-[0-9a-z]+-[0-9a-z]+$" }),
+                        "The cluster's worker or manager join token; it decides the role",
+                    ),
+                ),
+                (
+                    "hostname",
+                    described(
+                        json!({ "type": "string", "pattern": "\\S" }),
+                        "The joining node's hostname",
+                    ),
+                ),
+                (
+                    "addr",
+                    described(
+                        json!({ "type": ["string", "null"] }),
+                        "Address the joining node serves on (managers)",
+                    ),
+                ),
+                (
+                    "csr",
+                    string("A PEM certificate signing request for the node's own key"),
+                ),
             ],
         ),
     );

@@ -301,6 +301,19 @@ fn real_values_validate_and_use_every_declared_property() {
         "NodeUpdate",
         real::<NodeUpdate>(json!({ "version": 3, "spec": { "availability": "pause" } })),
     );
+    check(
+        "ClientBundleRequest",
+        real::<shoal_api::rest::ClientBundleRequest>(json!({ "name": "prometheus" })),
+    );
+    check(
+        "JoinRequest",
+        real::<shoal_api::rest::JoinRequest>(json!({
+            "token": "SWMTKN-1-abc123-def456",
+            "hostname": "node-1",
+            "addr": "10.0.0.2:4242",
+            "csr": "-----BEGIN CERTIFICATE REQUEST-----",
+        })),
+    );
     // Request bodies whose types only deserialize: the value that validates is accepted.
     let cluster_update = json!({ "version": 3, "spec": cluster_spec });
     serde_json::from_value::<crate::http::control::cluster::ClusterUpdate>(cluster_update.clone())
