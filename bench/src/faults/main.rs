@@ -42,6 +42,13 @@ struct Args {
     fault_min_ms: u64,
     #[arg(long, default_value_t = 8000)]
     fault_max_ms: u64,
+    /// Only this nemesis (e.g. `isolate-leader`), instead of one chosen at random.
+    #[arg(long)]
+    nemesis: Option<String>,
+    /// Self-test of the checker: the workload's reads ask for `?consistency=stale`, which
+    /// an isolated or paused manager answers from its own copy, so stale reads must be found.
+    #[arg(long)]
+    stale_reads: bool,
 }
 
 const REGISTER: &str = "faults-register";
@@ -227,6 +234,8 @@ struct Workload {
     clock: Clock,
     ops: Mutex<Vec<Op>>,
     stop: AtomicBool,
+    /// The path the workload reads the register at.
+    read_path: String,
 }
 
 impl Workload {
@@ -246,13 +255,7 @@ impl Workload {
 
     async fn read(&self, client: &Client) -> Option<(u64, u64, Value)> {
         let t = self.clock.now();
-        let (outcome, body) = exchange(
-            client,
-            Method::GET,
-            &format!("/v1/services/{REGISTER}"),
-            None,
-        )
-        .await;
+        let (outcome, body) = exchange(client, Method::GET, &self.read_path, None).await;
         let reg = if outcome == Outcome::Ok {
             register_of(&body)
         } else {
@@ -645,13 +648,27 @@ async fn episode(
     rng: &mut StdRng,
     clock: Clock,
 ) -> anyhow::Result<EpisodeResult> {
-    let nemesis = Nemesis::ALL[rng.random_range(0..Nemesis::ALL.len())];
+    let mut nemesis = Nemesis::ALL[rng.random_range(0..Nemesis::ALL.len())];
+    if let Some(name) = &args.nemesis {
+        nemesis = *Nemesis::ALL
+            .iter()
+            .find(|n| n.name() == name)
+            .context("unknown --nemesis")?;
+    }
     let fault_ms = rng.random_range(args.fault_min_ms..=args.fault_max_ms);
     let work = Arc::new(Workload {
         clients: cluster.clients.clone(),
         clock,
         ops: Mutex::new(Vec::new()),
         stop: AtomicBool::new(false),
+        read_path: format!(
+            "/v1/services/{REGISTER}{}",
+            if args.stale_reads {
+                "?consistency=stale"
+            } else {
+                ""
+            }
+        ),
     });
     let prefix = format!("f{ep}-c");
     // The register's value before this episode's operations (the cluster is whole).
