@@ -37,7 +37,7 @@ pub const MAX_CERT_EXPIRY: std::time::Duration = std::time::Duration::from_secs(
 /// Upper bound on replicas: far beyond what one cluster runs, low enough to refuse typos.
 pub const MAX_REPLICAS: u64 = 100_000;
 
-pub use options::{CAPABILITIES, ULIMITS, normalize_capability};
+pub use options::{CAPABILITIES, ULIMITS, normalize_capability, validate_options};
 
 /// Names follow Docker's container-name rule so `<service>.<slot>.<id>` is a valid name.
 pub fn validate_name(name: &str) -> Result<(), ValidationError> {

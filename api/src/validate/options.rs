@@ -212,7 +212,13 @@ pub fn validate_options(c: &ContainerSpec) -> Result<(), ValidationError> {
             .name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':'));
-        if log.name.is_empty() || !ok {
+        if log.name.is_empty() {
+            return Err(err(
+                &format!("{FIELD}.logging.name"),
+                "log options need a log driver (json-file, local, syslog...)",
+            ));
+        }
+        if !ok {
             return Err(err(
                 &format!("{FIELD}.logging.name"),
                 format!(
