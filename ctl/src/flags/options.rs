@@ -1,5 +1,5 @@
 //! The engine-option flags of `service create | update`: `--cap-add/--cap-drop`,
-//! `--sysctl`, `--ulimit NAME=SOFT[:HARD]`, `--host NAME:IP`, `--dns`, `--dns-search`,
+//! `--sysctl`, `--ulimit NAME=SOFT[:HARD]`, `--add-host NAME:IP`, `--dns`, `--dns-search`,
 //! `--dns-option`, `--group`, `--log-driver/--log-opt`, `--init`, `--read-only` and
 //! `--isolation`, with update's `-add/-rm` forms, and how they change the container spec.
 //! Each value is checked by the spec validation's own rule, with the flag named.
@@ -269,13 +269,16 @@ mod tests {
             assert!(e.starts_with("--ulimit: "), "{bad}: {e}");
         }
         assert_eq!(
-            parse_hosts("--host", &strings(&["db:10.0.0.2"])).unwrap(),
+            parse_hosts("--add-host", &strings(&["db:10.0.0.2"])).unwrap(),
             ["db:10.0.0.2"]
         );
-        let e = error(parse_hosts("--host", &strings(&["db:10.0.0.999"])));
-        assert!(e.starts_with("--host: ") && e.contains("not an IP"), "{e}");
-        let e = error(parse_hosts("--host", &strings(&["db"])));
-        assert!(e.starts_with("--host: "), "{e}");
+        let e = error(parse_hosts("--add-host", &strings(&["db:10.0.0.999"])));
+        assert!(
+            e.starts_with("--add-host: ") && e.contains("not an IP"),
+            "{e}"
+        );
+        let e = error(parse_hosts("--add-host", &strings(&["db"])));
+        assert!(e.starts_with("--add-host: "), "{e}");
         let e = error(parse_dns("--dns", &strings(&["dns.google"])));
         assert!(e.starts_with("--dns: ") && e.contains("not an IP"), "{e}");
         let e = error(parse_dns_search("--dns-search", &strings(&["a b"])));

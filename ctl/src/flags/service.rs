@@ -233,9 +233,10 @@ pub struct CreateArgs {
     /// Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048 (repeatable)
     #[arg(long = "ulimit", value_name = "ULIMIT")]
     pub ulimit: Vec<String>,
-    /// Hosts entry NAME:IP (repeatable)
-    #[arg(long = "host", value_name = "NAME:IP")]
-    pub host: Vec<String>,
+    /// Hosts entry NAME:IP (repeatable; Docker's `service create --host`, renamed as
+    /// `docker run` names it because -H/--host picks the manager)
+    #[arg(long = "add-host", value_name = "NAME:IP")]
+    pub add_host: Vec<String>,
     /// Name server address (repeatable)
     #[arg(long = "dns", value_name = "IP")]
     pub dns: Vec<String>,

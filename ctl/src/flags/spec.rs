@@ -245,7 +245,7 @@ impl SpecChanges {
         o.cap_drop = parse_caps("--cap-drop", &args.cap_drop)?;
         o.sysctls_add = parse_sysctls("--sysctl", &args.sysctl)?;
         o.ulimits_add = parse_ulimits("--ulimit", &args.ulimit)?;
-        o.hosts_add = parse_hosts("--host", &args.host)?;
+        o.hosts_add = parse_hosts("--add-host", &args.add_host)?;
         o.dns_add = parse_dns("--dns", &args.dns)?;
         o.dns_search_add = parse_dns_search("--dns-search", &args.dns_search)?;
         o.dns_options_add = parse_dns_options("--dns-option", &args.dns_option)?;
@@ -812,7 +812,7 @@ mod tests {
         let spec = create(
             "--name web --image x --cap-add NET_ADMIN --cap-drop MKNOD \
              --sysctl net.ipv4.ip_forward=1 --ulimit nofile=1024:2048 --init --read-only \
-             --host db:10.0.0.2 --dns 10.0.0.53 --dns-search example.com --dns-option ndots:2 \
+             --add-host db:10.0.0.2 --dns 10.0.0.53 --dns-search example.com --dns-option ndots:2 \
              --group audio --log-driver json-file --log-opt max-size=1m --isolation default \
              --mount type=tmpfs,dst=/run,tmpfs-size=8m --health-start-interval 1s \
              --publish 8000-8001:80-81 -p 127.0.0.1:9000:90",
@@ -882,7 +882,7 @@ mod tests {
             ("--sysctl net.ipv4.ip_forward", "--sysctl: "),
             ("--ulimit nofile=2048:1024", "--ulimit: "),
             ("--ulimit nofile", "--ulimit: "),
-            ("--host db:nowhere", "--host: "),
+            ("--add-host db:nowhere", "--add-host: "),
             ("--dns dns.google", "--dns: "),
             ("--dns-search 'a b'", "--dns-search: "),
             ("--isolation process", "--isolation: "),
