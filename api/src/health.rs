@@ -37,6 +37,14 @@ pub struct HealthCheck {
         skip_serializing_if = "Duration::is_zero"
     )]
     pub start_period: Duration,
+    /// Time between probes during the start period (Docker API 1.44 and later: an agent on
+    /// an older engine rejects the task rather than drop it).
+    #[serde(
+        default,
+        with = "serde_humane",
+        skip_serializing_if = "Duration::is_zero"
+    )]
+    pub start_interval: Duration,
 }
 
 fn is_zero(n: &u64) -> bool {

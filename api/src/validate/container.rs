@@ -1,5 +1,7 @@
-//! Checks of the container part of a spec: identity (user, workdir, hostname), mounts and
-//! the stop signal, each error naming its field (`spec.task.container.mounts[0].source`).
+//! Checks of the container part of a spec: identity (user, workdir, hostname), mounts (a
+//! bind needs a host path, a volume a name or none for an anonymous one, a tmpfs neither;
+//! tmpfs options only on a tmpfs) and the stop signal, each error naming its field
+//! (`spec.task.container.mounts[0].source`).
 
 use super::{ValidationError, err};
 use crate::container::{ContainerSpec, MountType};
@@ -28,7 +30,7 @@ fn valid_signal(s: &str) -> bool {
 }
 
 /// A hostname is dot-separated labels of letters, digits and inner hyphens (RFC 1123).
-fn valid_hostname(h: &str) -> bool {
+pub(super) fn valid_hostname(h: &str) -> bool {
     h.len() <= 253
         && h.split('.').all(|label| {
             !label.is_empty()
@@ -93,8 +95,31 @@ pub fn validate_container(c: &ContainerSpec) -> Result<(), ValidationError> {
     let mut targets = HashSet::new();
     for (i, m) in c.mounts.iter().enumerate() {
         let field = |f: &str| format!("{FIELD}.mounts[{i}].{f}");
-        if m.source.is_empty() {
-            return Err(err(&field("source"), "source must not be empty"));
+        if m.kind != MountType::Tmpfs && (m.tmpfs_size > 0 || m.tmpfs_mode.is_some()) {
+            let f = if m.tmpfs_size > 0 {
+                "tmpfs_size"
+            } else {
+                "tmpfs_mode"
+            };
+            return Err(err(&field(f), format!("{f} applies only to a tmpfs mount")));
+        }
+        match m.kind {
+            MountType::Bind if m.source.is_empty() => {
+                return Err(err(&field("source"), "a bind mount needs a source"));
+            }
+            MountType::Tmpfs if !m.source.is_empty() => {
+                return Err(err(&field("source"), "a tmpfs mount takes no source"));
+            }
+            MountType::Tmpfs if m.tmpfs_mode.is_some_and(|mode| mode > 0o7777) => {
+                return Err(err(
+                    &field("tmpfs_mode"),
+                    format!(
+                        "tmpfs_mode {:o} must be permission bits, at most 7777 (octal)",
+                        m.tmpfs_mode.unwrap_or_default()
+                    ),
+                ));
+            }
+            _ => {}
         }
         match m.kind {
             MountType::Bind if !m.source.starts_with('/') => {
@@ -103,7 +128,7 @@ pub fn validate_container(c: &ContainerSpec) -> Result<(), ValidationError> {
                     format!("bind source {:?} must be an absolute host path", m.source),
                 ));
             }
-            MountType::Volume if !valid_volume_name(&m.source) => {
+            MountType::Volume if !m.source.is_empty() && !valid_volume_name(&m.source) => {
                 return Err(err(
                     &field("source"),
                     format!(
@@ -143,7 +168,54 @@ mod tests {
             kind: MountType::Bind,
             source: source.into(),
             target: target.into(),
-            readonly: false,
+            ..Mount::default()
+        }
+    }
+
+    fn tmpfs(target: &str) -> Mount {
+        Mount {
+            kind: MountType::Tmpfs,
+            target: target.into(),
+            tmpfs_size: 64 << 20,
+            tmpfs_mode: Some(0o1777),
+            ..Mount::default()
+        }
+    }
+
+    #[test]
+    fn tmpfs_and_anonymous_volumes() {
+        let anonymous = Mount {
+            kind: MountType::Volume,
+            target: "/data".into(),
+            ..Mount::default()
+        };
+        let c = ContainerSpec {
+            mounts: vec![tmpfs("/run"), anonymous],
+            ..Default::default()
+        };
+        assert_eq!(validate_container(&c), Ok(()));
+        let bad = |m: Mount| {
+            field_of(&ContainerSpec {
+                mounts: vec![m],
+                ..Default::default()
+            })
+        };
+        let f = "spec.task.container.mounts[0]";
+        assert_eq!(bad(tmpfs("run")), format!("{f}.target"));
+        let mut sourced = tmpfs("/run");
+        sourced.source = "/x".into();
+        assert_eq!(bad(sourced), format!("{f}.source"));
+        let mut wide = tmpfs("/run");
+        wide.tmpfs_mode = Some(0o17777);
+        assert_eq!(bad(wide), format!("{f}.tmpfs_mode"));
+        let mut sized = bind("/a", "/b");
+        sized.tmpfs_size = 1;
+        assert_eq!(bad(sized), format!("{f}.tmpfs_size"));
+        let parsed = Mount::parse_tmpfs("/run:size=64m,mode=1777").unwrap();
+        assert_eq!(parsed, tmpfs("/run"));
+        assert_eq!(Mount::parse_tmpfs("/tmp").unwrap().tmpfs_size, 0);
+        for raw in ["/run:size=lots", "/run:mode=999", "/run:exec"] {
+            assert!(Mount::parse_tmpfs(raw).is_err(), "{raw}");
         }
     }
 
@@ -165,6 +237,7 @@ mod tests {
                     source: "cache_1".into(),
                     target: "/cache".into(),
                     readonly: true,
+                    ..Mount::default()
                 },
             ],
             ..Default::default()
@@ -217,7 +290,7 @@ mod tests {
                 kind: MountType::Volume,
                 source: "/abs".into(),
                 target: "/d".into(),
-                readonly: false
+                ..Mount::default()
             }]),
             "spec.task.container.mounts[0].source"
         );

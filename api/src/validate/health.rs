@@ -41,6 +41,7 @@ pub fn validate_healthcheck(h: &HealthCheck) -> Result<(), ValidationError> {
         ("interval", h.interval),
         ("timeout", h.timeout),
         ("start_period", h.start_period),
+        ("start_interval", h.start_interval),
     ] {
         if !d.is_zero() && d < Duration::from_millis(1) {
             return Err(err(
@@ -65,7 +66,8 @@ pub fn validate_healthcheck(h: &HealthCheck) -> Result<(), ValidationError> {
         && (!h.interval.is_zero()
             || !h.timeout.is_zero()
             || h.retries > 0
-            || !h.start_period.is_zero())
+            || !h.start_period.is_zero()
+            || !h.start_interval.is_zero())
     {
         return Err(err(
             FIELD,
@@ -103,6 +105,7 @@ mod tests {
             timeout: Duration::from_millis(500),
             retries: 3,
             start_period: Duration::from_secs(10),
+            start_interval: Duration::from_secs(1),
         };
         assert_eq!(validate_healthcheck(&h), Ok(()));
     }
@@ -122,6 +125,11 @@ mod tests {
         );
         assert_eq!(field_of(test(&["CMD"])), format!("{f}.test"));
         assert_eq!(field_of(test(&["NONE", "x"])), format!("{f}.test"));
+        let long = HealthCheck {
+            start_interval: Duration::from_secs(25 * 3600),
+            ..Default::default()
+        };
+        assert_eq!(field_of(long), format!("{f}.start_interval"));
         assert_eq!(field_of(test(&["curl", "x"])), format!("{f}.test"));
         let mut h = test(&["CMD", "true"]);
         h.interval = Duration::from_micros(10);

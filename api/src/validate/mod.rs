@@ -5,6 +5,7 @@
 
 mod container;
 mod health;
+mod options;
 mod placement;
 mod ports;
 mod rollout;
@@ -35,6 +36,8 @@ pub const MAX_CERT_EXPIRY: std::time::Duration = std::time::Duration::from_secs(
 
 /// Upper bound on replicas: far beyond what one cluster runs, low enough to refuse typos.
 pub const MAX_REPLICAS: u64 = 100_000;
+
+pub use options::{CAPABILITIES, ULIMITS, normalize_capability, validate_options};
 
 /// Names follow Docker's container-name rule so `<service>.<slot>.<id>` is a valid name.
 pub fn validate_name(name: &str) -> Result<(), ValidationError> {
@@ -175,6 +178,7 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), ValidationError> 
         ));
     }
     container::validate_container(c)?;
+    options::validate_options(c)?;
     if let Some(h) = &c.healthcheck {
         health::validate_healthcheck(h)?;
     }

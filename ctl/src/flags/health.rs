@@ -1,5 +1,5 @@
-//! `--health-cmd/--health-interval/--health-timeout/--health-retries/--health-start-period`
-//! and `--no-healthcheck`, shared by `service create` and `service update`, and how they
+//! `--health-cmd/--health-interval/--health-timeout/--health-retries/--health-start-period/
+//! --health-start-interval` and `--no-healthcheck`, shared by `service create` and `service update`, and how they
 //! change `spec.task.container.healthcheck`: given settings replace the current ones, the
 //! others stay (an image's own test is kept when no `--health-cmd` is given, as in Docker).
 
@@ -26,9 +26,14 @@ pub struct HealthFlags {
     /// Time after start during which failed checks do not count (e.g. 10s)
     #[arg(long, value_name = "D")]
     pub health_start_period: Option<String>,
+    /// Time between checks during the start period (e.g. 1s; needs Docker API 1.44: on an
+    /// older engine the tasks are rejected, saying so)
+    #[arg(long, value_name = "D")]
+    pub health_start_interval: Option<String>,
     /// Disable any health check, the image's included
     #[arg(long, conflicts_with_all = [
-        "health_cmd", "health_interval", "health_timeout", "health_retries", "health_start_period"
+        "health_cmd", "health_interval", "health_timeout", "health_retries", "health_start_period",
+        "health_start_interval"
     ])]
     pub no_healthcheck: bool,
 }
@@ -42,6 +47,7 @@ pub struct HealthChanges {
     pub timeout: Option<Duration>,
     pub retries: Option<u64>,
     pub start_period: Option<Duration>,
+    pub start_interval: Option<Duration>,
 }
 
 impl HealthFlags {
@@ -55,6 +61,10 @@ impl HealthFlags {
             start_period: parse_opt_duration(
                 "--health-start-period",
                 self.health_start_period.as_deref(),
+            )?,
+            start_interval: parse_opt_duration(
+                "--health-start-interval",
+                self.health_start_interval.as_deref(),
             )?,
         })
     }
@@ -88,6 +98,9 @@ impl HealthChanges {
         }
         if let Some(d) = self.start_period {
             h.start_period = d;
+        }
+        if let Some(d) = self.start_interval {
+            h.start_interval = d;
         }
         *check = Some(h);
     }

@@ -154,6 +154,24 @@ pub struct TemplateFlags {
     /// Memory each container may use (e.g. 1G; 0: no limit)
     #[arg(long, value_name = "SIZE")]
     pub limit_memory: Option<String>,
+    /// Run an init process as PID 1 that reaps zombies (--init=false: do not)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
+          require_equals = true)]
+    pub init: Option<bool>,
+    /// Mount the container's root file system read-only (--read-only=false: writable)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
+          require_equals = true)]
+    pub read_only: Option<bool>,
+    /// Log driver of the containers (json-file, local, syslog...); its options are the
+    /// --log-opt given with it
+    #[arg(long, value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Log driver option (repeatable); without --log-driver, added to the current driver's
+    #[arg(long = "log-opt", value_name = "K=V")]
+    pub log_opt: Vec<String>,
+    /// Isolation technology: only default (the others are Windows')
+    #[arg(long, value_name = "ISOLATION")]
+    pub isolation: Option<String>,
     #[command(flatten)]
     pub health: HealthFlags,
 }
@@ -199,9 +217,38 @@ pub struct CreateArgs {
     /// Placement preference spread=node.labels.KEY; repeat to nest (repeatable)
     #[arg(long = "placement-pref", value_name = "PREF")]
     pub placement_prefs: Vec<String>,
-    /// Publish a container port on the node's port: PUBLISHED:TARGET[/tcp|udp] (repeatable)
+    /// Publish a container port on the node's port: [HOST_IP:]PUBLISHED:TARGET[/tcp|udp],
+    /// ports or ranges of one length (8000-8010:80-90) (repeatable)
     #[arg(long = "publish", short = 'p', value_name = "PORT")]
     pub publish: Vec<String>,
+    /// Add a Linux capability (NET_ADMIN, CAP_SYS_TIME, ALL) (repeatable)
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a Linux capability (repeatable)
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Namespaced kernel parameter, NAME=VALUE (repeatable)
+    #[arg(long = "sysctl", value_name = "K=V")]
+    pub sysctl: Vec<String>,
+    /// Resource limit NAME=SOFT[:HARD], e.g. nofile=1024:2048 (repeatable)
+    #[arg(long = "ulimit", value_name = "ULIMIT")]
+    pub ulimit: Vec<String>,
+    /// Hosts entry NAME:IP (repeatable; Docker's `service create --host`, renamed as
+    /// `docker run` names it because -H/--host picks the manager)
+    #[arg(long = "add-host", value_name = "NAME:IP")]
+    pub add_host: Vec<String>,
+    /// Name server address (repeatable)
+    #[arg(long = "dns", value_name = "IP")]
+    pub dns: Vec<String>,
+    /// DNS search domain (repeatable)
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// Resolver option, e.g. ndots:2 (repeatable)
+    #[arg(long = "dns-option", value_name = "OPT")]
+    pub dns_option: Vec<String>,
+    /// Supplementary group of the container's process (repeatable)
+    #[arg(long = "group", value_name = "GROUP")]
+    pub group: Vec<String>,
     #[command(flatten)]
     pub template: TemplateFlags,
     #[command(flatten)]
@@ -259,9 +306,57 @@ pub struct UpdateArgs {
     /// Add or replace a published port (by host port): PUBLISHED:TARGET[/tcp|udp]
     #[arg(long = "publish-add", value_name = "PORT")]
     pub publish_add: Vec<String>,
-    /// Remove the port published on this host port: PUBLISHED[/tcp|udp] (repeatable)
+    /// Remove the ports published on these host ports: PUBLISHED[-END][/tcp|udp] (repeatable)
     #[arg(long = "publish-rm", value_name = "PORT")]
     pub publish_rm: Vec<String>,
+    /// Add a Linux capability (and stop dropping it) (repeatable)
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a Linux capability (and stop adding it) (repeatable)
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Add or replace a kernel parameter NAME=VALUE (repeatable)
+    #[arg(long = "sysctl-add", value_name = "K=V")]
+    pub sysctl_add: Vec<String>,
+    /// Remove a kernel parameter (repeatable)
+    #[arg(long = "sysctl-rm", value_name = "NAME")]
+    pub sysctl_rm: Vec<String>,
+    /// Add or replace a resource limit NAME=SOFT[:HARD] (repeatable)
+    #[arg(long = "ulimit-add", value_name = "ULIMIT")]
+    pub ulimit_add: Vec<String>,
+    /// Remove a resource limit by name (repeatable)
+    #[arg(long = "ulimit-rm", value_name = "NAME")]
+    pub ulimit_rm: Vec<String>,
+    /// Add a hosts entry NAME:IP (repeatable)
+    #[arg(long = "host-add", value_name = "NAME:IP")]
+    pub host_add: Vec<String>,
+    /// Remove the hosts entries of NAME (NAME or NAME:IP) (repeatable)
+    #[arg(long = "host-rm", value_name = "NAME")]
+    pub host_rm: Vec<String>,
+    /// Add a name server (repeatable)
+    #[arg(long = "dns-add", value_name = "IP")]
+    pub dns_add: Vec<String>,
+    /// Remove a name server (repeatable)
+    #[arg(long = "dns-rm", value_name = "IP")]
+    pub dns_rm: Vec<String>,
+    /// Add a DNS search domain (repeatable)
+    #[arg(long = "dns-search-add", value_name = "DOMAIN")]
+    pub dns_search_add: Vec<String>,
+    /// Remove a DNS search domain (repeatable)
+    #[arg(long = "dns-search-rm", value_name = "DOMAIN")]
+    pub dns_search_rm: Vec<String>,
+    /// Add a resolver option (repeatable)
+    #[arg(long = "dns-option-add", value_name = "OPT")]
+    pub dns_option_add: Vec<String>,
+    /// Remove a resolver option (repeatable)
+    #[arg(long = "dns-option-rm", value_name = "OPT")]
+    pub dns_option_rm: Vec<String>,
+    /// Add a supplementary group (repeatable)
+    #[arg(long = "group-add", value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Remove a supplementary group (repeatable)
+    #[arg(long = "group-rm", value_name = "GROUP")]
+    pub group_rm: Vec<String>,
     /// Replace every task even if the spec did not change
     #[arg(long)]
     pub force: bool,

@@ -8,6 +8,10 @@ use crate::flags::kv::{
     parse_keys, parse_opt_duration, parse_opt_size, parse_pairs, parse_spread_pref,
 };
 use crate::flags::mount::parse_mounts;
+use crate::flags::options::{
+    OptionChanges, parse_caps, parse_dns, parse_dns_options, parse_dns_search, parse_groups,
+    parse_host_names, parse_hosts, parse_isolation, parse_log_driver, parse_sysctls, parse_ulimits,
+};
 use crate::flags::publish::{parse_host_ports, parse_publishes};
 use crate::flags::service::{CreateArgs, TemplateFlags, UpdateArgs};
 use anyhow::{Result, bail};
@@ -51,6 +55,7 @@ pub struct SpecChanges {
     pub health: HealthChanges,
     pub ports_rm: Vec<HostPort>,
     pub ports_add: Vec<PortConfig>,
+    pub options: OptionChanges,
 }
 
 /// Changes to `spec.task.placement` and `spec.task.resources`.
@@ -208,6 +213,14 @@ impl TemplateFlags {
                 ..PlacementChanges::default()
             },
             health: self.health.changes()?,
+            options: OptionChanges {
+                log_driver: parse_log_driver(self.log_driver.as_deref())?,
+                log_opts: parse_pairs("--log-opt", &self.log_opt)?,
+                init: self.init,
+                read_only: self.read_only,
+                isolation: parse_isolation(self.isolation.as_deref())?,
+                ..OptionChanges::default()
+            },
             ..SpecChanges::default()
         })
     }
@@ -227,6 +240,16 @@ impl SpecChanges {
         let p = &mut changes.placement;
         p.constraints_add = args.constraints.clone();
         p.prefs_add = parse_prefs("--placement-pref", &args.placement_prefs)?;
+        let o = &mut changes.options;
+        o.cap_add = parse_caps("--cap-add", &args.cap_add)?;
+        o.cap_drop = parse_caps("--cap-drop", &args.cap_drop)?;
+        o.sysctls_add = parse_sysctls("--sysctl", &args.sysctl)?;
+        o.ulimits_add = parse_ulimits("--ulimit", &args.ulimit)?;
+        o.hosts_add = parse_hosts("--add-host", &args.add_host)?;
+        o.dns_add = parse_dns("--dns", &args.dns)?;
+        o.dns_search_add = parse_dns_search("--dns-search", &args.dns_search)?;
+        o.dns_options_add = parse_dns_options("--dns-option", &args.dns_option)?;
+        o.groups_add = parse_groups("--group", &args.group)?;
         Ok(changes)
     }
 
@@ -252,6 +275,23 @@ impl SpecChanges {
         p.constraints_add = args.constraint_add.clone();
         p.prefs_rm = parse_prefs("--placement-pref-rm", &args.placement_pref_rm)?;
         p.prefs_add = parse_prefs("--placement-pref-add", &args.placement_pref_add)?;
+        let o = &mut changes.options;
+        o.cap_add = parse_caps("--cap-add", &args.cap_add)?;
+        o.cap_drop = parse_caps("--cap-drop", &args.cap_drop)?;
+        o.sysctls_rm = parse_keys("--sysctl-rm", &args.sysctl_rm)?;
+        o.sysctls_add = parse_sysctls("--sysctl-add", &args.sysctl_add)?;
+        o.ulimits_rm = OptionChanges::parse_ulimit_names("--ulimit-rm", &args.ulimit_rm)?;
+        o.ulimits_add = parse_ulimits("--ulimit-add", &args.ulimit_add)?;
+        o.hosts_rm = parse_host_names("--host-rm", &args.host_rm)?;
+        o.hosts_add = parse_hosts("--host-add", &args.host_add)?;
+        o.dns_rm = args.dns_rm.clone();
+        o.dns_add = parse_dns("--dns-add", &args.dns_add)?;
+        o.dns_search_rm = args.dns_search_rm.clone();
+        o.dns_search_add = parse_dns_search("--dns-search-add", &args.dns_search_add)?;
+        o.dns_options_rm = args.dns_option_rm.clone();
+        o.dns_options_add = parse_dns_options("--dns-option-add", &args.dns_option_add)?;
+        o.groups_rm = args.group_rm.clone();
+        o.groups_add = parse_groups("--group-add", &args.group_add)?;
         Ok(changes)
     }
 
@@ -304,7 +344,8 @@ impl SpecChanges {
                     .iter()
                     .any(|a| a.host_port() == p.host_port())
         });
-        c.ports.extend(self.ports_add.iter().copied());
+        c.ports.extend(self.ports_add.iter().cloned());
+        self.options.apply(c);
         edit_map(&mut spec.labels, &self.labels_rm, &self.labels_add);
         if let Some(replicas) = self.replicas {
             match &mut spec.mode {
@@ -764,6 +805,106 @@ mod tests {
         );
         let e = create("--name web --image x --publish 80:80 --publish 80:81").unwrap_err();
         assert!(e.to_string().contains("published twice"), "{e}");
+    }
+
+    #[test]
+    fn engine_option_flags_fill_and_edit_their_fields() {
+        let spec = create(
+            "--name web --image x --cap-add NET_ADMIN --cap-drop MKNOD \
+             --sysctl net.ipv4.ip_forward=1 --ulimit nofile=1024:2048 --init --read-only \
+             --add-host db:10.0.0.2 --dns 10.0.0.53 --dns-search example.com --dns-option ndots:2 \
+             --group audio --log-driver json-file --log-opt max-size=1m --isolation default \
+             --mount type=tmpfs,dst=/run,tmpfs-size=8m --health-start-interval 1s \
+             --publish 8000-8001:80-81 -p 127.0.0.1:9000:90",
+        )
+        .unwrap();
+        let c = &spec.task.container;
+        assert_eq!(
+            (&c.cap_add[..], &c.cap_drop[..]),
+            (&["NET_ADMIN".to_string()][..], &["MKNOD".to_string()][..])
+        );
+        assert_eq!(c.sysctls["net.ipv4.ip_forward"], "1");
+        assert_eq!((c.ulimits[0].soft, c.ulimits[0].hard), (1024, 2048));
+        assert_eq!((c.init, c.read_only), (Some(true), true));
+        assert_eq!(c.extra_hosts, ["db:10.0.0.2"]);
+        assert_eq!(
+            (&c.dns[..], &c.dns_search[..], &c.dns_options[..]),
+            (
+                &["10.0.0.53".to_string()][..],
+                &["example.com".to_string()][..],
+                &["ndots:2".to_string()][..]
+            )
+        );
+        assert_eq!(c.group_add, ["audio"]);
+        let log = c.logging.as_ref().unwrap();
+        assert_eq!(
+            (log.name.as_str(), log.options["max-size"].as_str()),
+            ("json-file", "1m")
+        );
+        assert_eq!(c.isolation, "default");
+        assert_eq!(c.mounts[0].tmpfs_size, 8 << 20);
+        assert_eq!(
+            c.healthcheck.as_ref().unwrap().start_interval,
+            Duration::from_secs(1)
+        );
+        let ports: Vec<String> = c.ports.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            ports,
+            ["8000:80/tcp", "8001:81/tcp", "127.0.0.1:9000:90/tcp"]
+        );
+
+        let after = update(
+            &spec,
+            "web --cap-drop NET_ADMIN --sysctl-rm net.ipv4.ip_forward --ulimit-rm nofile \
+             --init=false --read-only=false --host-rm db --host-add cache:10.0.0.3 \
+             --dns-rm 10.0.0.53 --dns-add 10.0.0.54 --dns-search-rm example.com \
+             --dns-option-rm ndots:2 --group-rm audio --group-add video --log-opt max-file=2 \
+             --publish-rm 8000-8001",
+        )
+        .unwrap();
+        let c = &after.task.container;
+        assert!(c.cap_add.is_empty());
+        assert_eq!(c.cap_drop, ["MKNOD", "NET_ADMIN"]);
+        assert!(c.sysctls.is_empty() && c.ulimits.is_empty());
+        assert_eq!((c.init, c.read_only), (Some(false), false));
+        assert_eq!(c.extra_hosts, ["cache:10.0.0.3"]);
+        assert_eq!(c.dns, ["10.0.0.54"]);
+        assert!(c.dns_search.is_empty() && c.dns_options.is_empty());
+        assert_eq!(c.group_add, ["video"]);
+        assert_eq!(c.logging.as_ref().unwrap().options.len(), 2);
+        assert_eq!(c.ports.len(), 1);
+    }
+
+    #[test]
+    fn bad_engine_options_name_their_flag() {
+        for (line, flag) in [
+            ("--cap-add NET_ADMN", "--cap-add: "),
+            ("--sysctl net.ipv4.ip_forward", "--sysctl: "),
+            ("--ulimit nofile=2048:1024", "--ulimit: "),
+            ("--ulimit nofile", "--ulimit: "),
+            ("--add-host db:nowhere", "--add-host: "),
+            ("--dns dns.google", "--dns: "),
+            ("--dns-search 'a b'", "--dns-search: "),
+            ("--isolation process", "--isolation: "),
+            (
+                "--mount type=tmpfs,dst=run",
+                "spec.task.container.mounts[0].target: ",
+            ),
+            ("--publish 8000-8010:80-85", "--publish: "),
+            (
+                "--log-opt max-size=1m",
+                "spec.task.container.logging.name: ",
+            ),
+        ] {
+            let e = create(&format!("--name web --image x {line}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(flag), "{line}: {e}");
+        }
+        let e = update(&base(), "web --ulimit-add core")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--ulimit-add: "), "{e}");
     }
 
     #[test]

@@ -250,6 +250,7 @@ Resources:
             published: 8080,
             target: 80,
             protocol: shoal_api::Protocol::Tcp,
+            host_ip: String::new(),
         }];
         s.update_status = Some(UpdateStatus {
             state: UpdateState::Updating,

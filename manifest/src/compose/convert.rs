@@ -2,16 +2,19 @@
 //! the service is `<stack>_<name>` with the label `com.docker.stack.namespace=<stack>`;
 //! `entrypoint` becomes the container's command and `command` its arguments (a string is
 //! shell-split); top-level `labels` are container labels, `deploy.labels` service labels;
-//! named volumes are `<stack>_<volume>`; bind sources are relative to the project directory.
+//! named volumes are `<stack>_<volume>`; bind sources are relative to the project directory;
+//! a volume without a source is anonymous and `tmpfs:` entries are tmpfs mounts. Port
+//! ranges become one port each. Engine options (capabilities, sysctls, ulimits, hosts, DNS,
+//! logging...) are read as written; the spec validation checks their values.
 
 use crate::compose::model::{
     ComposeService, DeployMode, Healthcheck, ListOrMap, PortEntry, Rollout, StringOrList,
-    VolumeEntry,
+    UlimitEntry, VolumeEntry,
 };
 use crate::shell_split::shell_split;
 use shoal_api::{
-    Amounts, ContainerSpec, HealthCheck, Mount, MountType, PortConfig, Preference, Protocol,
-    Resources, RestartPolicy, ServiceMode, ServiceSpec, TaskTemplate, UpdateConfig,
+    Amounts, ContainerSpec, HealthCheck, LogDriver, Mount, MountType, PortConfig, Preference,
+    Resources, RestartPolicy, ServiceMode, ServiceSpec, TaskTemplate, Ulimit, UpdateConfig,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -56,8 +59,8 @@ pub fn to_spec(
     let mut ports = Vec::new();
     for (i, p) in svc.ports.iter().enumerate() {
         match port(p) {
-            Ok((config, warning)) => {
-                ports.push(config);
+            Ok((configs, warning)) => {
+                ports.extend(configs);
                 warnings.extend(warning.map(|w| note(format!("ports[{i}]"), w)));
             }
             Err(e) => errors.push(note(format!("ports[{i}]"), e)),
@@ -70,6 +73,88 @@ pub fn to_spec(
             Err(e) => errors.push(note(format!("volumes[{i}]"), e)),
         }
     }
+    let tmpfs = match &svc.tmpfs {
+        None => Vec::new(),
+        Some(StringOrList::String(one)) => vec![one.clone()],
+        Some(StringOrList::List(list)) => list.clone(),
+    };
+    for (i, raw) in tmpfs.iter().enumerate() {
+        match Mount::parse_tmpfs(raw) {
+            Ok(m) => mounts.push(m),
+            Err(e) => errors.push(note(format!("tmpfs[{i}]"), e)),
+        }
+    }
+    let mut ulimits = Vec::new();
+    for (name, entry) in &svc.ulimits {
+        match ulimit(name, entry) {
+            Ok(u) => ulimits.push(u),
+            Err(e) => errors.push(note(format!("ulimits.{name}"), e)),
+        }
+    }
+    let sysctls = match svc.sysctls.as_ref() {
+        Some(ListOrMap::List(list)) => {
+            let mut out = BTreeMap::new();
+            for (i, entry) in list.iter().enumerate() {
+                match entry.split_once('=') {
+                    Some((k, v)) => {
+                        out.insert(k.trim().to_string(), v.trim().to_string());
+                    }
+                    None => errors.push(note(
+                        format!("sysctls[{i}]"),
+                        format!("expected NAME=VALUE, got {entry:?}"),
+                    )),
+                }
+            }
+            out
+        }
+        other => pairs(other, "sysctls", &mut errors),
+    };
+    let mut extra_hosts = Vec::new();
+    match &svc.extra_hosts {
+        None => {}
+        Some(ListOrMap::List(list)) => {
+            for (i, entry) in list.iter().enumerate() {
+                match shoal_api::container::parse_extra_host(entry) {
+                    Ok(h) => extra_hosts.push(h),
+                    Err(e) => errors.push(note(format!("extra_hosts[{i}]"), e)),
+                }
+            }
+        }
+        Some(ListOrMap::Map(map)) => {
+            for (name, ip) in map {
+                match ip {
+                    Some(ip) => extra_hosts.push(format!("{name}:{}", ip.0)),
+                    None => errors.push(note(format!("extra_hosts.{name}"), "needs an IP")),
+                }
+            }
+        }
+    }
+    let logging = match &svc.logging {
+        None => None,
+        Some(l) => match &l.driver {
+            Some(driver) => Some(LogDriver {
+                name: driver.clone(),
+                options: l
+                    .options
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            }),
+            None if l.options.is_empty() => None,
+            None => {
+                errors.push(note(
+                    "logging.driver",
+                    "options need a driver (Shoal cannot see the engine's default)",
+                ));
+                None
+            }
+        },
+    };
     let healthcheck = match &svc.healthcheck {
         Some(h) => healthcheck(h)
             .map_err(|e| errors.push(note("healthcheck", e)))
@@ -92,6 +177,19 @@ pub fn to_spec(
             .unwrap_or_else(shoal_api::container::default_stop_grace),
         healthcheck,
         ports,
+        cap_add: svc.cap_add.clone(),
+        cap_drop: svc.cap_drop.clone(),
+        sysctls,
+        ulimits,
+        init: svc.init,
+        read_only: svc.read_only.unwrap_or(false),
+        extra_hosts,
+        dns: list(svc.dns.as_ref()),
+        dns_search: list(svc.dns_search.as_ref()),
+        dns_options: Vec::new(),
+        group_add: Vec::new(),
+        logging,
+        isolation: svc.isolation.clone().unwrap_or_default(),
     };
     let replicas = deploy.replicas.unwrap_or(1);
     let mode = match deploy.mode {
@@ -157,6 +255,33 @@ pub fn to_spec(
     Ok((spec, warnings))
 }
 
+/// A string is one element (`dns: 10.0.0.53`), a list is the list.
+fn list(value: Option<&StringOrList>) -> Vec<String> {
+    match value {
+        None => Vec::new(),
+        Some(StringOrList::String(one)) => vec![one.clone()],
+        Some(StringOrList::List(list)) => list.clone(),
+    }
+}
+
+/// `nofile: 1024` (both limits) or `{soft, hard}`.
+fn ulimit(name: &str, entry: &UlimitEntry) -> Result<Ulimit, String> {
+    let number = |v: &crate::compose::model::Scalar| {
+        v.0.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{:?} is not a number", v.0))
+    };
+    let (soft, hard) = match entry {
+        UlimitEntry::Single(v) => (number(v)?, number(v)?),
+        UlimitEntry::Pair { soft, hard } => (number(soft)?, number(hard)?),
+    };
+    Ok(Ulimit {
+        name: name.to_string(),
+        soft,
+        hard,
+    })
+}
+
 fn args(value: Option<&StringOrList>, path: &str, errors: &mut Vec<Note>) -> Vec<String> {
     match value {
         None => Vec::new(),
@@ -214,8 +339,9 @@ fn pairs(
     out
 }
 
-/// A published port, and a warning when its mode is not Shoal's (host).
-pub fn port(entry: &PortEntry) -> Result<(PortConfig, Option<String>), String> {
+/// A published port (one per port of a range), and a warning when its mode is not Shoal's
+/// (host).
+pub fn port(entry: &PortEntry) -> Result<(Vec<PortConfig>, Option<String>), String> {
     let needs_published = |raw: &str| {
         format!(
             "{raw:?} publishes no host port; Shoal has no ingress to pick one, write \
@@ -225,25 +351,11 @@ pub fn port(entry: &PortEntry) -> Result<(PortConfig, Option<String>), String> {
     match entry {
         PortEntry::Number(n) => Err(needs_published(&n.to_string())),
         PortEntry::Short(raw) => {
-            let (ports, proto) = match raw.split_once('/') {
-                Some((ports, proto)) => (ports, Some(proto)),
-                None => (raw.as_str(), None),
-            };
-            let parts: Vec<&str> = ports.split(':').collect();
-            let [published, target] = parts[..] else {
-                return Err(match parts.len() {
-                    1 => needs_published(raw),
-                    _ => format!("{raw:?}: expected PUBLISHED:TARGET[/tcp|udp] (no host IP)"),
-                });
-            };
-            Ok((
-                PortConfig {
-                    published: number(raw, published)?,
-                    target: number(raw, target)?,
-                    protocol: protocol(proto)?,
-                },
-                None,
-            ))
+            let ports = raw.rsplit_once('/').map_or(raw.as_str(), |(p, _)| p);
+            if !ports.contains(':') {
+                return Err(needs_published(raw));
+            }
+            Ok((shoal_api::ports::parse_short(raw)?, None))
         }
         PortEntry::Long(long) => {
             let Some(published) = &long.published else {
@@ -258,29 +370,17 @@ pub fn port(entry: &PortEntry) -> Result<(PortConfig, Option<String>), String> {
                 ),
                 Some(other) => return Err(format!("mode {other:?} must be host or ingress")),
             };
-            Ok((
-                PortConfig {
-                    published: number(&published.0, &published.0)?,
-                    target: long.target,
-                    protocol: protocol(long.protocol.as_deref())?,
-                },
-                warning,
-            ))
+            let published = published.0.trim();
+            let port = PortConfig {
+                published: published
+                    .parse()
+                    .map_err(|_| format!("published {published:?} is not a port number"))?,
+                target: long.target,
+                protocol: shoal_api::ports::parse_protocol(long.protocol.as_deref())?,
+                host_ip: long.host_ip.clone().unwrap_or_default(),
+            };
+            Ok((vec![port], warning))
         }
-    }
-}
-
-fn number(raw: &str, port: &str) -> Result<u32, String> {
-    port.trim()
-        .parse()
-        .map_err(|_| format!("{port:?} in {raw:?} is not a port number (ranges are not supported)"))
-}
-
-fn protocol(raw: Option<&str>) -> Result<Protocol, String> {
-    match raw {
-        None | Some("tcp") => Ok(Protocol::Tcp),
-        Some("udp") => Ok(Protocol::Udp),
-        Some(other) => Err(format!("protocol {other:?} must be tcp or udp")),
     }
 }
 
@@ -291,14 +391,10 @@ pub fn mount(entry: &VolumeEntry, stack: &str, project_dir: &Path) -> Result<Mou
         VolumeEntry::Short(raw) => {
             let parts: Vec<&str> = raw.split(':').collect();
             let (source, target, mode) = match parts[..] {
+                [target] => ("", target, ""),
                 [source, target] => (source, target, ""),
                 [source, target, mode] => (source, target, mode),
-                _ => {
-                    return Err(format!(
-                        "{raw:?}: expected SOURCE:TARGET[:ro|rw] (anonymous volumes are not \
-                         supported)"
-                    ));
-                }
+                _ => return Err(format!("{raw:?}: expected [SOURCE:]TARGET[:ro|rw]")),
             };
             let readonly = match mode {
                 "" | "rw" => false,
@@ -309,19 +405,49 @@ pub fn mount(entry: &VolumeEntry, stack: &str, project_dir: &Path) -> Result<Mou
             let kind = if bind { "bind" } else { "volume" };
             (kind, source.to_string(), target.to_string(), readonly)
         }
-        VolumeEntry::Long(long) => {
-            let Some(source) = long.source.clone() else {
-                return Err("a source is required (anonymous volumes are not supported)".into());
+        VolumeEntry::Long(long) if long.kind == "tmpfs" => {
+            if long.source.is_some() {
+                return Err("a tmpfs takes no source".into());
+            }
+            let (size, mode) = match &long.tmpfs {
+                Some(t) => (
+                    t.size.unwrap_or(0),
+                    t.mode
+                        .as_ref()
+                        .map(|m| shoal_api::container::parse_mode(&m.0))
+                        .transpose()?,
+                ),
+                None => (0, None),
             };
+            return Ok(Mount {
+                kind: MountType::Tmpfs,
+                target: long.target.clone(),
+                readonly: long.read_only,
+                tmpfs_size: size,
+                tmpfs_mode: mode,
+                ..Mount::default()
+            });
+        }
+        VolumeEntry::Long(long) => {
+            if long.tmpfs.is_some() {
+                return Err("tmpfs settings are for type: tmpfs".into());
+            }
             (
                 long.kind.as_str(),
-                source,
+                long.source.clone().unwrap_or_default(),
                 long.target.clone(),
                 long.read_only,
             )
         }
     };
     match kind {
+        "bind" if source.is_empty() => Err("a bind mount needs a source".into()),
+        "volume" if source.is_empty() => Ok(Mount {
+            kind: MountType::Volume,
+            target,
+            readonly,
+            ..Mount::default()
+        }),
         "bind" => {
             let path = match source.strip_prefix('~') {
                 Some(rest) => match std::env::var_os("HOME") {
@@ -335,6 +461,7 @@ pub fn mount(entry: &VolumeEntry, stack: &str, project_dir: &Path) -> Result<Mou
                 source: normalize(&path),
                 target,
                 readonly,
+                ..Mount::default()
             })
         }
         "volume" => Ok(Mount {
@@ -342,8 +469,11 @@ pub fn mount(entry: &VolumeEntry, stack: &str, project_dir: &Path) -> Result<Mou
             source: format!("{stack}_{source}"),
             target,
             readonly,
+            ..Mount::default()
         }),
-        other => Err(format!("volume type {other:?} must be bind or volume")),
+        other => Err(format!(
+            "volume type {other:?} must be bind, volume or tmpfs"
+        )),
     }
 }
 
@@ -386,6 +516,7 @@ pub fn healthcheck(h: &Healthcheck) -> Result<HealthCheck, String> {
         timeout: h.timeout.unwrap_or_default(),
         retries: h.retries.unwrap_or_default(),
         start_period: h.start_period.unwrap_or_default(),
+        start_interval: h.start_interval.unwrap_or_default(),
     })
 }
 
@@ -484,14 +615,133 @@ mod tests {
             published: Some(crate::compose::model::Scalar("80".into())),
             protocol: None,
             mode: Some("ingress".into()),
+            host_ip: None,
         }))
         .unwrap();
-        assert_eq!(p.published, 80);
+        assert_eq!(p[0].published, 80);
         assert!(warning.unwrap().contains("host mode"));
-        let e = errors("image: x\nports: ['80', '127.0.0.1:80:80', '1:2/sctp', 8080]\n");
+        let e =
+            errors("image: x\nports: ['80', '8000-8002:80-81', '1:2/sctp', 8080, '80-81/udp']\n");
         let paths: Vec<&str> = e.iter().map(|n| n.path.as_str()).collect();
-        assert_eq!(paths, ["ports[0]", "ports[1]", "ports[2]", "ports[3]"]);
+        assert_eq!(
+            paths,
+            ["ports[0]", "ports[1]", "ports[2]", "ports[3]", "ports[4]"]
+        );
         assert!(e[0].message.contains("publishes no host port"), "{e:?}");
+        assert!(e[1].message.contains("same length"), "{e:?}");
+    }
+
+    #[test]
+    fn port_ranges_and_host_addresses() {
+        let s = spec(
+            "image: x\nports:\n  - '8000-8002:80-82'\n  - 127.0.0.1:8080:80\n  - '[::1]:9000:90/udp'\n  - {target: 443, published: 8443, host_ip: 127.0.0.2}\n",
+        );
+        let ports: Vec<String> = s
+            .task
+            .container
+            .ports
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                "8000:80/tcp",
+                "8001:81/tcp",
+                "8002:82/tcp",
+                "127.0.0.1:8080:80/tcp",
+                "[::1]:9000:90/udp",
+                "127.0.0.2:8443:443/tcp"
+            ]
+        );
+    }
+
+    #[test]
+    fn engine_options() {
+        let s = spec(
+            "image: x
+cap_add: [NET_ADMIN]
+cap_drop: [MKNOD]
+sysctls: {net.ipv4.ip_forward: 1}
+ulimits:
+  nproc: 512
+  nofile: {soft: 1024, hard: 2048}
+init: true
+read_only: true
+extra_hosts: ['db:10.0.0.2', 'cache=10.0.0.3']
+dns: 10.0.0.53
+dns_search: [example.com]
+logging: {driver: json-file, options: {max-size: 1m, max-file: 2}}
+isolation: default
+",
+        );
+        let c = &s.task.container;
+        assert_eq!(
+            (&c.cap_add[..], &c.cap_drop[..]),
+            (&["NET_ADMIN".to_string()][..], &["MKNOD".to_string()][..])
+        );
+        assert_eq!(c.sysctls["net.ipv4.ip_forward"], "1");
+        let limits: Vec<(&str, i64, i64)> = c
+            .ulimits
+            .iter()
+            .map(|u| (u.name.as_str(), u.soft, u.hard))
+            .collect();
+        assert_eq!(limits, [("nofile", 1024, 2048), ("nproc", 512, 512)]);
+        assert_eq!((c.init, c.read_only), (Some(true), true));
+        assert_eq!(c.extra_hosts, ["db:10.0.0.2", "cache:10.0.0.3"]);
+        assert_eq!(c.dns, ["10.0.0.53"]);
+        assert_eq!(c.dns_search, ["example.com"]);
+        let log = c.logging.as_ref().unwrap();
+        assert_eq!(log.name, "json-file");
+        assert_eq!(log.options["max-file"], "2");
+        assert_eq!(c.isolation, "default");
+        let s = spec("image: x\nsysctls: [net.core.somaxconn=1024]\nextra_hosts: {db: 10.0.0.2}\n");
+        assert_eq!(s.task.container.sysctls["net.core.somaxconn"], "1024");
+        assert_eq!(s.task.container.extra_hosts, ["db:10.0.0.2"]);
+        let e = errors(
+            "image: x\nsysctls: [net.core.somaxconn]\nulimits: {nofile: lots}\nextra_hosts: [db]\nlogging: {options: {a: b}}\n",
+        );
+        let paths: Vec<&str> = e.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "ulimits.nofile",
+                "sysctls[0]",
+                "extra_hosts[0]",
+                "logging.driver"
+            ]
+        );
+    }
+
+    #[test]
+    fn tmpfs_anonymous_volumes_and_start_interval() {
+        let s = spec(
+            "image: x\ntmpfs: [/run, '/tmp:size=64m,mode=1777']\nvolumes:\n  - /data\n  - {type: volume, target: /cache}\n  - {type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 700}}\nhealthcheck: {test: [CMD, 'true'], start_period: 10s, start_interval: 1s}\n",
+        );
+        let m = &s.task.container.mounts;
+        let kinds: Vec<(MountType, &str, &str)> = m
+            .iter()
+            .map(|m| (m.kind, m.source.as_str(), m.target.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (MountType::Volume, "", "/data"),
+                (MountType::Volume, "", "/cache"),
+                (MountType::Tmpfs, "", "/scratch"),
+                (MountType::Tmpfs, "", "/run"),
+                (MountType::Tmpfs, "", "/tmp"),
+            ]
+        );
+        assert_eq!((m[2].tmpfs_size, m[2].tmpfs_mode), (1 << 20, Some(0o700)));
+        assert_eq!((m[4].tmpfs_size, m[4].tmpfs_mode), (64 << 20, Some(0o1777)));
+        let h = s.task.container.healthcheck.unwrap();
+        assert_eq!(h.start_interval, Duration::from_secs(1));
+        let e = errors(
+            "image: x\ntmpfs: ['/run:size=big']\nvolumes: [{type: tmpfs, source: a, target: /b}]\n",
+        );
+        let paths: Vec<&str> = e.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(paths, ["volumes[0]", "tmpfs[0]"]);
     }
 
     #[test]
@@ -537,7 +787,7 @@ mod tests {
             (m[2].kind, m[2].source.as_str()),
             (MountType::Volume, "shop_db")
         );
-        let e = errors("image: x\nvolumes: [/only, 'a:/b:zz']\n");
+        let e = errors("image: x\nvolumes: ['a:/b:zz', 'a:b:c:d']\n");
         assert_eq!(e.len(), 2);
     }
 

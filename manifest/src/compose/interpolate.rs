@@ -114,7 +114,7 @@ enum Cast {
     Bool,
 }
 
-const CASTS: [(&str, Cast); 11] = [
+const CASTS: [(&str, Cast); 13] = [
     ("deploy.replicas", Cast::Int),
     ("deploy.update_config.parallelism", Cast::Int),
     ("deploy.update_config.max_failure_ratio", Cast::Float),
@@ -126,6 +126,8 @@ const CASTS: [(&str, Cast); 11] = [
     ("healthcheck.disable", Cast::Bool),
     ("ports[].target", Cast::Int),
     ("volumes[].read_only", Cast::Bool),
+    ("init", Cast::Bool),
+    ("read_only", Cast::Bool),
 ];
 
 /// The interpolated text as the value its field takes.

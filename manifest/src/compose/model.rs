@@ -58,16 +58,8 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
         KeySupport::Warned,
         "Shoal does not build: the image must exist",
     ),
-    (
-        "cap_add",
-        KeySupport::Warned,
-        "no Linux capabilities in the container spec yet",
-    ),
-    (
-        "cap_drop",
-        KeySupport::Warned,
-        "no Linux capabilities in the container spec yet",
-    ),
+    ("cap_add", KeySupport::Supported, ""),
+    ("cap_drop", KeySupport::Supported, ""),
     (
         "cgroup",
         KeySupport::Refused,
@@ -160,21 +152,13 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
         KeySupport::Warned,
         "no devices in the container spec",
     ),
-    (
-        "dns",
-        KeySupport::Warned,
-        "no DNS settings in the container spec",
-    ),
+    ("dns", KeySupport::Supported, ""),
     (
         "dns_opt",
         KeySupport::Refused,
         "not in the v3 format `docker stack deploy` reads",
     ),
-    (
-        "dns_search",
-        KeySupport::Warned,
-        "no DNS settings in the container spec",
-    ),
+    ("dns_search", KeySupport::Supported, ""),
     (
         "domainname",
         KeySupport::Warned,
@@ -213,8 +197,8 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
     ),
     (
         "extra_hosts",
-        KeySupport::Warned,
-        "no hosts entries in the container spec",
+        KeySupport::Supported,
+        "a list of `NAME:IP` or `NAME=IP`, or a mapping",
     ),
     (
         "gpus",
@@ -229,7 +213,7 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
     (
         "healthcheck",
         KeySupport::Differs,
-        "`start_interval` is warned about and ignored",
+        "`start_interval` needs Docker API 1.44: on an older engine its tasks are rejected, saying so",
     ),
     ("hostname", KeySupport::Supported, ""),
     (
@@ -237,17 +221,17 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
         KeySupport::Supported,
         "required: Shoal does not build",
     ),
-    (
-        "init",
-        KeySupport::Warned,
-        "no init process option in the container spec",
-    ),
+    ("init", KeySupport::Supported, ""),
     (
         "ipc",
         KeySupport::Warned,
         "ignored by `docker stack deploy` too",
     ),
-    ("isolation", KeySupport::Warned, "Windows only"),
+    (
+        "isolation",
+        KeySupport::Differs,
+        "only `default`: the other values are Windows'",
+    ),
     (
         "label_file",
         KeySupport::Refused,
@@ -263,11 +247,7 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
         KeySupport::Warned,
         "ignored by `docker stack deploy` too",
     ),
-    (
-        "logging",
-        KeySupport::Warned,
-        "containers use the engine's log driver",
-    ),
+    ("logging", KeySupport::Supported, ""),
     (
         "mac_address",
         KeySupport::Warned,
@@ -331,7 +311,7 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
     (
         "ports",
         KeySupport::Differs,
-        "host mode only (`mode: ingress` is published in host mode, with a warning); no ranges, host IPs or random published ports",
+        "host mode only (`mode: ingress` is published in host mode, with a warning); no random published ports",
     ),
     (
         "post_start",
@@ -363,11 +343,7 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
         KeySupport::Refused,
         "not in the v3 format `docker stack deploy` reads",
     ),
-    (
-        "read_only",
-        KeySupport::Warned,
-        "no read-only root filesystem option in the container spec",
-    ),
+    ("read_only", KeySupport::Supported, ""),
     (
         "restart",
         KeySupport::Warned,
@@ -406,18 +382,14 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
         KeySupport::Refused,
         "not in the v3 format `docker stack deploy` reads",
     ),
+    ("sysctls", KeySupport::Supported, ""),
     (
-        "sysctls",
-        KeySupport::Warned,
-        "no sysctls in the container spec",
+        "tmpfs",
+        KeySupport::Supported,
+        "`/run` or `/run:size=64m,mode=1777`",
     ),
-    ("tmpfs", KeySupport::Warned, "no tmpfs mounts yet"),
     ("tty", KeySupport::Warned, "tasks run without a terminal"),
-    (
-        "ulimits",
-        KeySupport::Warned,
-        "no ulimits in the container spec",
-    ),
+    ("ulimits", KeySupport::Supported, ""),
     (
         "use_api_socket",
         KeySupport::Refused,
@@ -437,7 +409,7 @@ pub const SERVICE_KEYS: [(&str, KeySupport, &str); 92] = [
     (
         "volumes",
         KeySupport::Differs,
-        "binds relative to the first file's directory, absolute, `~/`, and named volumes (`<stack>_<name>`); no anonymous volumes, volume driver settings ignored with a warning",
+        "binds relative to the first file's directory, absolute, `~/`, named volumes (`<stack>_<name>`), anonymous volumes and tmpfs; volume driver settings ignored with a warning",
     ),
     (
         "volumes_from",
@@ -519,13 +491,24 @@ pub struct ComposeService {
     pub hostname: Option<String>,
     pub stop_signal: Option<String>,
     pub deploy: Option<Deploy>,
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
+    pub sysctls: Option<ListOrMap>,
+    #[serde(default)]
+    pub ulimits: BTreeMap<String, UlimitEntry>,
+    pub init: Option<bool>,
+    pub read_only: Option<bool>,
+    pub tmpfs: Option<StringOrList>,
+    pub extra_hosts: Option<ListOrMap>,
+    pub dns: Option<StringOrList>,
+    pub dns_search: Option<StringOrList>,
+    pub logging: Option<Logging>,
+    pub isolation: Option<String>,
     // Not supported (see `load::SERVICE_UNSUPPORTED`).
     #[serde(rename = "build")]
     pub _build: Option<IgnoredAny>,
-    #[serde(rename = "cap_add")]
-    pub _cap_add: Option<IgnoredAny>,
-    #[serde(rename = "cap_drop")]
-    pub _cap_drop: Option<IgnoredAny>,
     #[serde(rename = "cgroup_parent")]
     pub _cgroup_parent: Option<IgnoredAny>,
     #[serde(rename = "configs")]
@@ -538,28 +521,16 @@ pub struct ComposeService {
     pub _depends_on: Option<IgnoredAny>,
     #[serde(rename = "devices")]
     pub _devices: Option<IgnoredAny>,
-    #[serde(rename = "dns")]
-    pub _dns: Option<IgnoredAny>,
-    #[serde(rename = "dns_search")]
-    pub _dns_search: Option<IgnoredAny>,
     #[serde(rename = "domainname")]
     pub _domainname: Option<IgnoredAny>,
     #[serde(rename = "expose")]
     pub _expose: Option<IgnoredAny>,
     #[serde(rename = "external_links")]
     pub _external_links: Option<IgnoredAny>,
-    #[serde(rename = "extra_hosts")]
-    pub _extra_hosts: Option<IgnoredAny>,
-    #[serde(rename = "init")]
-    pub _init: Option<IgnoredAny>,
     #[serde(rename = "ipc")]
     pub _ipc: Option<IgnoredAny>,
-    #[serde(rename = "isolation")]
-    pub _isolation: Option<IgnoredAny>,
     #[serde(rename = "links")]
     pub _links: Option<IgnoredAny>,
-    #[serde(rename = "logging")]
-    pub _logging: Option<IgnoredAny>,
     #[serde(rename = "mac_address")]
     pub _mac_address: Option<IgnoredAny>,
     #[serde(rename = "network_mode")]
@@ -572,8 +543,6 @@ pub struct ComposeService {
     pub _platform: Option<IgnoredAny>,
     #[serde(rename = "privileged")]
     pub _privileged: Option<IgnoredAny>,
-    #[serde(rename = "read_only")]
-    pub _read_only: Option<IgnoredAny>,
     #[serde(rename = "restart")]
     pub _restart: Option<IgnoredAny>,
     #[serde(rename = "secrets")]
@@ -584,16 +553,27 @@ pub struct ComposeService {
     pub _shm_size: Option<IgnoredAny>,
     #[serde(rename = "stdin_open")]
     pub _stdin_open: Option<IgnoredAny>,
-    #[serde(rename = "sysctls")]
-    pub _sysctls: Option<IgnoredAny>,
-    #[serde(rename = "tmpfs")]
-    pub _tmpfs: Option<IgnoredAny>,
     #[serde(rename = "tty")]
     pub _tty: Option<IgnoredAny>,
-    #[serde(rename = "ulimits")]
-    pub _ulimits: Option<IgnoredAny>,
     #[serde(rename = "userns_mode")]
     pub _userns_mode: Option<IgnoredAny>,
+}
+
+/// `nofile: 1024` (soft and hard) or `nofile: {soft: 1024, hard: 2048}`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum UlimitEntry {
+    Single(Scalar),
+    Pair { soft: Scalar, hard: Scalar },
+}
+
+/// `logging: {driver: json-file, options: {max-size: 1m}}`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logging {
+    pub driver: Option<String>,
+    #[serde(default)]
+    pub options: BTreeMap<String, Option<Scalar>>,
 }
 
 /// `env_file: a.env`, a list of paths, or of `{path, required}` (required by default).
@@ -655,6 +635,7 @@ pub struct LongPort {
     pub published: Option<Scalar>,
     pub protocol: Option<String>,
     pub mode: Option<String>,
+    pub host_ip: Option<String>,
 }
 
 /// `./data:/data:ro`, `name:/data` or the long form.
@@ -674,6 +655,16 @@ pub struct LongVolume {
     pub target: String,
     #[serde(default)]
     pub read_only: bool,
+    pub tmpfs: Option<LongTmpfs>,
+}
+
+/// `tmpfs: {size: 64m, mode: 1777}` of a long-form `type: tmpfs` volume (`mode` in octal).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongTmpfs {
+    #[serde(default, deserialize_with = "memory")]
+    pub size: Option<u64>,
+    pub mode: Option<Scalar>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -689,8 +680,8 @@ pub struct Healthcheck {
     pub start_period: Option<Duration>,
     #[serde(default)]
     pub disable: bool,
-    #[serde(rename = "start_interval")]
-    pub _start_interval: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "duration")]
+    pub start_interval: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]

@@ -182,6 +182,9 @@ impl Executor for DockerExecutor {
 
     fn create<'a>(&'a self, task: &'a Task) -> BoxFuture<'a, Result<String, ExecError>> {
         Box::pin(async move {
+            if let Some(refusal) = body::unsupported_by_engine(task, self.docker.client_version()) {
+                return Err(ExecError::Rejected(refusal));
+            }
             match self.create_named(task).await {
                 Ok(id) => Ok(id),
                 // Already created by an earlier attempt: adopt it.

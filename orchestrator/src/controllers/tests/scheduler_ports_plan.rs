@@ -22,6 +22,7 @@ fn publishing(name: &str, replicas: u64, ports: &[(u32, Protocol)]) -> Service {
             published,
             target: 80,
             protocol,
+            host_ip: String::new(),
         })
         .collect();
     s
