@@ -594,18 +594,16 @@ mod tests {
         assert_eq!(e[0].path, "command");
     }
 
+    fn port_strings(s: &ServiceSpec) -> Vec<String> {
+        s.task.container.ports.iter().map(|p| p.to_string()).collect()
+    }
+
     #[test]
     fn ports_short_and_long() {
         let s = spec(
             "image: x\nports:\n  - '8080:80'\n  - 5353:53/udp\n  - {target: 443, published: 8443}\n  - {target: 9, published: '9009', protocol: udp, mode: host}\n",
         );
-        let ports: Vec<String> = s
-            .task
-            .container
-            .ports
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
+        let ports = port_strings(&s);
         assert_eq!(
             ports,
             ["8080:80/tcp", "5353:53/udp", "8443:443/tcp", "9009:9/udp"]
@@ -636,13 +634,7 @@ mod tests {
         let s = spec(
             "image: x\nports:\n  - '8000-8002:80-82'\n  - 127.0.0.1:8080:80\n  - '[::1]:9000:90/udp'\n  - {target: 443, published: 8443, host_ip: 127.0.0.2}\n",
         );
-        let ports: Vec<String> = s
-            .task
-            .container
-            .ports
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
+        let ports = port_strings(&s);
         assert_eq!(
             ports,
             [
