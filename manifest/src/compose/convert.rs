@@ -595,7 +595,12 @@ mod tests {
     }
 
     fn port_strings(s: &ServiceSpec) -> Vec<String> {
-        s.task.container.ports.iter().map(|p| p.to_string()).collect()
+        s.task
+            .container
+            .ports
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
     }
 
     #[test]
